@@ -156,13 +156,11 @@ def _read_only(home: Path) -> Store | None:
     """The store under `home` for a command that only reads, where it cannot be written:
     through a connection that cannot write (None where that cannot read it either, or its
     schema is another version's: the refusal to write it is said)."""
-    import peewee
-
     from app.store.database import Store
 
     try:
         return Store.open_readonly(home)
-    except (StoreError, sqlite3.Error, peewee.DatabaseError):
+    except StoreError:
         return None
 
 

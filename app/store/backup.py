@@ -52,10 +52,10 @@ from app.store.integrity import (
     connect_readonly,
     identify,
     problems,
-    reading_uri,
     unusable,
 )
 from app.store.models import SCHEMA_VERSION
+from app.store.writable import reading_uri
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 4

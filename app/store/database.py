@@ -170,7 +170,11 @@ class Store:
         _close_current()
         db.initialize(pw.SqliteDatabase(readonly_target(store.path), uri=True,
                                         check_same_thread=False, timeout=10))
-        db.connect(reuse_if_open=True)
+        try:
+            db.connect(reuse_if_open=True)
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            db.close()
+            raise unusable(store.path, exc) from None
         return store
 
     @classmethod

@@ -210,18 +210,6 @@ def readwrite_uri(path: Path) -> str:
     return f"file:{quote(os.fsencode(path))}?mode=rw"
 
 
-def reading_uri(path: Path) -> str:
-    """The URI a copy reads the store at `path` through: `readonly_target` where no `-shm`
-    can be made beside it (a read-only file system, a folder its owner may not write: no
-    process of theirs writes it either), else one that sees other processes' writes."""
-    folder = path.parent
-    try:
-        shut = not os.stat(folder).st_mode & stat.S_IWUSR or not os.access(folder, os.W_OK)
-    except OSError:
-        shut = False
-    return readonly_target(path) if shut or read_only_mount(folder) else readonly_uri(path)
-
-
 def readonly_target(path: Path) -> str:
     """The URI of a connection that cannot write `path` (nor create a `-wal`/`-shm` for a
     file without one)."""

@@ -45,12 +45,10 @@ written pages of the log into the copy: `tickwork check` says so.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import secrets
 import stat
-import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -243,15 +241,14 @@ def _log_aside(path: Path, opened: dict[str, tuple[int, int] | None],
 
 
 def _pin(fd: int | None) -> None:
-    """Hold a read lock on SQLite's shared-lock bytes of the file behind `fd`, as an open
-    file description's lock (Linux), as long as `fd` is held (`StoreFile.open`): the exclusive lock
-    a connection's close takes to fold its log into the file is refused to every connection,
-    this process's too, so none does (nor deletes the `-wal` and `-shm` by their names)."""
-    if fd is None or not hasattr(fcntl, "F_OFD_SETLK") or struct.calcsize("P") != 8:
-        return
-    try:
-        fcntl.fcntl(fd, fcntl.F_OFD_SETLK,
-                    struct.pack("hhqqi4x", fcntl.F_RDLCK, os.SEEK_SET, SHARED_FIRST,
-                                SHARED_SIZE, 0))
-    except OSError as exc:
-        log.error("cannot hold the store's file against SQLite's checkpoint at close: %s", exc)
+    """Hold a read lock on SQLite's shared-lock bytes of the file behind `fd` while `fd` is
+    held (`StoreFile.open`), as its open file description's (app/platform/locks.py): the
+    exclusive lock a connection's close takes to fold its log into the file is refused to
+    every connection, this process's too, so none does (nor deletes the `-wal` and `-shm`
+    by their names)."""
+    from app.platform.locks import hold_read_range
+
+    if fd is not None and not hold_read_range(fd, SHARED_FIRST, SHARED_SIZE):
+        log.warning("cannot hold the store's file against SQLite's checkpoint at close here: "
+                    "a connection of another program closing now may fold the engine's log "
+                    "into it")

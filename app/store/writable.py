@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 
 from app.store.home import refuse_others
-from app.store.integrity import NotPermitted, read_only_mount
+from app.store.integrity import NotPermitted, read_only_mount, readonly_target, readonly_uri
 
 
 class Unwritable(NotPermitted):
@@ -70,3 +70,15 @@ def refuse_unwritable(home: Path, files: list[Path]) -> None:
             raise Unwritable(f"{path} cannot be written by this user, though its mode lets "
                              "its owner write it (an access control list, a file marked "
                              "immutable — `lsattr` — or a security policy forbids it)")
+
+
+def reading_uri(path: Path) -> str:
+    """The URI a copy reads the store at `path` through: `readonly_target` where no `-shm`
+    can be made beside it (a read-only file system, a folder its owner may not write: no
+    process of theirs writes it either), else one that sees other processes' writes."""
+    folder = path.parent
+    try:
+        shut = not os.stat(folder).st_mode & stat.S_IWUSR or not os.access(folder, os.W_OK)
+    except OSError:
+        shut = False
+    return readonly_target(path) if shut or read_only_mount(folder) else readonly_uri(path)
