@@ -33,9 +33,9 @@ COMMANDS: dict[str, str] = {
     "task": "tasks:cmd_task", "run": "runs:cmd_run", "audit": "audit:cmd_audit",
     "secret": "secrets:cmd_secret", "export": "transfer:cmd_export",
     "import": "transfer:cmd_import", "engine": "engine:cmd_engine",
-    "simulate": "engine:cmd_simulate", "check": "store:cmd_check", "backup": "store:cmd_backup",
-    "restore": "store:cmd_restore", "settings": "settings:cmd_settings",
-    "worker": "worker:cmd_worker",
+    "simulate": "engine:cmd_simulate", "check": "store_file:cmd_check",
+    "backup": "store_file:cmd_backup", "restore": "store_file:cmd_restore",
+    "settings": "settings:cmd_settings", "worker": "worker:cmd_worker",
 }
 
 

@@ -22,7 +22,7 @@ from app.cli.arguments import (
 from app.cli.arguments import Parser as Parser
 from app.cli.arguments import UsageError as UsageError
 from app.cli.settings import add_settings_command
-from app.cli.store import add_store_commands
+from app.cli.store_file import add_store_commands
 from app.cli.task_flags import add_task_options, add_when_options
 from app.cli.transfer import add_transfer_commands
 

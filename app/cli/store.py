@@ -1,16 +1,8 @@
-"""The command line's care of the store itself: opening it for a command, `check`, `backup`,
-`restore`, and the one line a damaged store or a full disk turns into (never a traceback).
-
-`check` reads the store read-only (SQLite's full `integrity_check`, one line per problem,
-then the audit trail's verification, `audit --verify`'s one and words, then one per stored
-task this version cannot read, or one for a store a newer Tickwork upgraded, which no
-command here opens; exit 0 sound, 1 problems). `backup
-[FILE]` copies the store online (SQLite's backup API), 0600. `restore FILE` verifies the
-file (a Tickwork store this version can open, integrity ok), refuses while an engine holds
-the store (it takes the engine lock itself for the duration, so none can start
-meanwhile), keeps the current store as a `restore` backup, puts the file in place, and
-audits `store.restore` (app/restore.py, shared with the GUI); SIGINT, SIGTERM and SIGHUP
-wait for it (before the rename it stops, changing nothing).
+"""The command line's care of the store: opening it for a command — one that only reads
+reads a store it cannot write (a read-only file system) through a connection that cannot
+write (app/store/writable.py) — and the one line a damaged store, a full disk or a lock held
+too long turns into (never a traceback). `check`, `backup` and `restore`, which work on the
+store's file itself, are app/cli/store_file.py.
 """
 
 from __future__ import annotations
@@ -18,24 +10,26 @@ from __future__ import annotations
 import argparse
 import atexit
 import errno
-import json
 import os
 import sqlite3
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.cli.arguments import file_arg
-from app.cli.output import shown
 from app.core.errors import StoreError, ValidationError
 
-EXIT_OK, EXIT_FAILURE = 0, 1
+if TYPE_CHECKING:
+    from app.store.database import Store
 
 # (command, subcommand) pairs that write the store: these run `quick_check` first, so a
 # damaged store is refused before it is written into.
 WRITING = {("task", "add"), ("task", "update"), ("task", "delete"), ("task", "run"),
            ("task", "reschedule"), ("task", "pause"), ("task", "resume"), ("run", "cancel"),
            ("import", None), ("secret", "set"), ("secret", "delete"), ("settings", None)}
+
+
+# commands that only read the store, but record in it that they did (an export's audit
+# event): refused with those that write where the store cannot be written (`open_store`)
+RECORDED = {("export", None)}
 
 
 def invoked(args: argparse.Namespace) -> tuple[str | None, str | None]:
@@ -47,30 +41,7 @@ def writes(args: argparse.Namespace) -> bool:
     return invoked(args) in WRITING
 
 
-def add_store_commands(sub: Any) -> None:
-    """Add `check`, `backup` and `restore` to the top-level subparsers (`parser.Commands`)."""
-    sub.add_command("check", lambda p: p.add_argument("--json", action="store_true",
-                                                   help="print JSON instead of text"),
-                    help="check the store file's integrity and that its tasks can be read "
-                         "(read-only)")
-    sub.add_command("backup", lambda p: p.add_argument(
-        "file", nargs="?", type=file_arg("file"),
-        help="where to write it (default: a new file in backups/ under the home)"),
-        help="back up the store now (online, 0600)")
-    sub.add_command("restore", _restore_options,
-                    help="replace the store with a backup (no engine may run)")
-
-
-def _restore_options(restore: argparse.ArgumentParser) -> None:
-    restore.add_argument("file", type=file_arg("file"), help="the backup file (`tickwork "
-                         "backup` writes one; the engine keeps daily ones in backups/ under "
-                         "the home)")
-    restore.add_argument("--trust-owner", action="store_true",
-                         help="restore a file of another user all the same (its tasks run "
-                              "their commands as you)")
-
-
-def _home(args: argparse.Namespace) -> Path:
+def home_of(args: argparse.Namespace) -> Path:
     from app.store.home import resolve_home
 
     return resolve_home(args.home)
@@ -105,168 +76,7 @@ def store_url(args: argparse.Namespace) -> str | None:
     choice (None: the SQLite file)."""
     from app.store.location import resolve_store
 
-    return resolve_store(getattr(args, "store", None), _home(args))
-
-
-def _sqlite_home(args: argparse.Namespace) -> Path:
-    """The home `check`, `backup` and `restore` work in: one of another user is refused, as
-    every other command refuses it (a backup went where a link they left there pointed, a
-    restore put a store of root's in their home); so is a PostgreSQL store (these work on
-    the SQLite file)."""
-    from app.store.home import refuse_left, refuse_others, refuse_replaceable
-
-    home = _home(args)
-    if args.cmd != "restore":  # (a restore puts a store back: where it went is where it goes)
-        refuse_gone(args, home)
-    refuse_replaceable(home)
-    if home.exists():
-        refuse_others(home)
-        refuse_left(home)
-    if store_url(args) is not None:
-        raise StoreError(f"`tickwork {args.cmd}` works on the SQLite store only; a PostgreSQL "
-                         "store is checked, backed up and restored with PostgreSQL's own tools "
-                         "(pg_dump, pg_restore)")
-    return home
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from app.cli.output import broken
-    from app.core.nouns import plural
-    from app.store import backup
-    from app.store.home import DB_NAME
-    from app.store.integrity import (
-        StoreDamaged,
-        connect_readonly,
-        identify,
-        newer_schema,
-        problems,
-    )
-
-    home = _sqlite_home(args)
-    path = home / DB_NAME
-    if not path.exists():
-        raise StoreError(f"{path}: no store here")
-    unread: list[Any] = []
-    trail: Any = None  # the audit trail's report (`audit --verify`'s), once the file is sound
-    newer: str | None = None  # a store a newer Tickwork upgraded: no command here opens it
-    try:
-        version = identify(path)
-        con = connect_readonly(path)
-        try:
-            found = problems(con, full=True)
-        finally:
-            con.close()
-        newer = None if found else newer_schema(path, version)
-        if not found and newer is None:
-            unread, trail = _read_checks(home)
-    except StoreDamaged as exc:  # anything else (not ours, not SQLite) is its own error
-        found = [exc.detail]
-    except sqlite3.DatabaseError as exc:
-        found = [str(exc)]
-    zoned = [t for t in unread if t.zone is not None]
-    unread = [t for t in unread if t.zone is None]
-    # a keyring that cannot be used leaves the trail's keys unchecked: said, not a problem
-    unkeyed = trail is not None and not trail.ok and trail.keyring is not None
-    broken_trail = [broken(trail)] if trail is not None and not trail.ok and not unkeyed else []
-    lines = found + ([newer] if newer else []) + broken_trail + [
-        f"task {t.name!r} (id {t.id}) cannot be read by this version of Tickwork: {t.reason}"
-        for t in unread] + [
-        f"task {t.name!r} (id {t.id}) is left out by the engine: this machine does not know "
-        f"its time zone {t.zone!r} (its time zone data lacks it)" for t in zoned]
-    if args.json:
-        said = {"ok": not lines, "problems": lines,
-                "unreadable_tasks": [{"id": t.id, "name": t.name, "reason": t.reason}
-                                     for t in unread],
-                "tasks_in_unknown_zones": [{"id": t.id, "name": t.name, "zone": t.zone}
-                                           for t in zoned],
-                "audit": None if trail is None else dataclasses.asdict(trail)}
-        sys.stdout.write(json.dumps(said, indent=2) + "\n")
-    elif lines:
-        for line in lines:
-            print(shown(line))
-    else:
-        print(shown(f"{path}: integrity check ok"))
-    if unkeyed and not args.json:
-        print(shown(f"tickwork: {broken(trail)}; its order and links hold, `tickwork audit "
-                    "--verify` checks its keys once the keyring can be used"), file=sys.stderr)
-    if found:
-        print(shown(f"tickwork: {path} is damaged: {plural(len(found), 'problem')}. "
-                    f"{backup.restore_hint(home)}"), file=sys.stderr)
-    elif broken_trail:
-        print(shown(f"tickwork: {path} passes SQLite's integrity check, but its audit trail "
-                    "does not verify (named above; `tickwork audit` lists its events)"),
-              file=sys.stderr)
-    elif unread:
-        it = "it" if len(unread) == 1 else "them"
-        print(shown(f"tickwork: {path} holds {plural(len(unread), 'task')} this version "
-                    f"cannot read (named above): the engine does not run {it} and `task list` "
-                    f"leaves {it} out; `tickwork task delete ID` deletes one, or `tickwork "
-                    "restore FILE` brings back a backup"), file=sys.stderr)
-    if zoned and not found:
-        are = "is" if len(zoned) == 1 else "are"
-        print(f"tickwork: {plural(len(zoned), 'task')} in a time zone this machine does not "
-              f"know (named above) {are} left out by the engine, never run, until `tickwork "
-              "task update NAME --tz ZONE` "
-              "gives one a zone it knows, or the system's time zone data (tzdata) is updated",
-              file=sys.stderr)
-    return EXIT_FAILURE if lines else EXIT_OK
-
-
-def _read_checks(home: Path) -> tuple[list[Any], Any]:
-    """Over a connection that cannot write: the stored tasks this version cannot read
-    (`tasks.unreadable`), and the audit trail's verification (`audit --verify`'s one:
-    `audit_check.verify`; None for a store of an older schema, read once migrated)."""
-    from app.store import audit_check, tasks
-    from app.store.database import Store
-
-    store = Store.open_readonly(home)
-    if store is None:
-        return [], None
-    try:
-        with store.read():
-            return tasks.unreadable(), audit_check.verify()
-    finally:
-        store.close()
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from app.store import backup
-    from app.store.home import DB_NAME
-    from app.store.integrity import identify
-
-    home = _sqlite_home(args)
-    typed = Path(args.file).expanduser() if args.file else None
-    dest = typed.resolve() if typed is not None else None
-    if typed is not None and dest is not None:
-        if typed.is_symlink():  # never written through: one in /tmp may be anyone's
-            raise ValidationError("file", f"{typed.absolute()} already exists (a link to "
-                                  f"{os.readlink(typed)}); name a new file")
-        if dest.exists():
-            raise ValidationError("file", f"{dest} already exists; name a new file")
-    if identify(home / DB_NAME) is None:
-        raise StoreError(f"{home / DB_NAME}: there is no store to back up: nothing has been "
-                         f"stored in {home} yet")
-    path = backup.make(home, dest, kind="manual")
-    print(shown(f"backed up {home / DB_NAME} to {path}"))
-    return EXIT_OK
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    """A signal met on the way ends it as that signal's exit status (128 + its number),
-    once it is said what the restore did: nothing (stopped before the rename), or all."""
-    from app.restore import Stopped, restore_store
-
-    home = _sqlite_home(args)
-    file = Path(args.file).expanduser().resolve()
-    try:
-        restored = restore_store(home, file, actor="cli", trust_owner=args.trust_owner)
-    except Stopped as exc:
-        print(f"tickwork: {exc}", file=sys.stderr)
-        return 128 + exc.signum
-    print(shown("; ".join(restored.sentences())))
-    return EXIT_OK if restored.signalled is None else 128 + restored.signalled
+    return resolve_store(getattr(args, "store", None), home_of(args))
 
 
 def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None:
@@ -285,7 +95,7 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
                 "committed was not changed — try again")
     kind = FULL if getattr(exc, "errno", None) == errno.ENOSPC else fault_of(exc)
     if kind == CORRUPT:
-        home = _home(args)
+        home = home_of(args)
         return (f"error: the store under {home} is damaged ({exc}); nothing more was "
                 f"written. {backup.restore_hint(home)}")
     if kind == FULL:
@@ -318,8 +128,9 @@ def open_store(args: argparse.Namespace) -> Any:
     """The store at `--home` (or `--store`), opened as the CLI; a command that writes has it
     checked first (`writes`)."""
     from app.store.database import Store
+    from app.store.writable import Unwritable
 
-    home, url = _home(args), store_url(args)
+    home, url = home_of(args), store_url(args)
     if url is None:
         refuse_gone(args, home)
     if url is None and not writes(args) and not home.parent.exists() and _named_home(args):
@@ -328,11 +139,29 @@ def open_store(args: argparse.Namespace) -> Any:
         # would leave a tree behind and answer "no tasks" as if all were well
         raise ValidationError("home", f"{home}: the folder it would be in, {home.parent}, "
                               "does not exist (a command that only reads makes none)")
-    store = Store.open(home, actor="cli", check=writes(args), url=url)
+    store: Store | None
+    try:
+        store = Store.open(home, actor="cli", check=writes(args), url=url)
+    except Unwritable:  # (on a read-only file system, or not this user's to write)
+        store = None if writes(args) or invoked(args) in RECORDED else _read_only(home)
+        if store is None:
+            raise
     # closed on the way out, not left to the interpreter's teardown: the audit head reaches
     # the keyring and SQLite folds its write-ahead log back into the file, every time
     atexit.register(store.close)
     return store
+
+
+def _read_only(home: Path) -> Store | None:
+    """The store under `home` for a command that only reads, where it cannot be written:
+    through a connection that cannot write (None where that cannot read it either, or its
+    schema is another version's: the refusal to write it is said)."""
+    from app.store.database import Store
+
+    try:
+        return Store.open_readonly(home)
+    except StoreError:
+        return None
 
 
 def service(args: argparse.Namespace) -> Any:

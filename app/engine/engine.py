@@ -133,6 +133,7 @@ class Engine:
                                     pace=pace)
         self._horizon_seconds = horizon
         self.writer.on_fenced = self.leadership.fenced_off
+        self.writer.swapped = self.watcher.swapped
         self.rewire()
         self._metrics: Any = None
         self._watchers: list[Callable[[Event], None]] = []  # listeners that watch live

@@ -53,6 +53,8 @@ from app.store.integrity import (
     UNREACHABLE,
     FilesMoved,
     HomeMoved,
+    StoreGone,
+    StoreReplaced,
     ended_silent,
     find_fault,
 )
@@ -96,6 +98,7 @@ class StoreFaults:
         self.fatal: str | None = None  # the one line that stopped the engine
         self.home_went = False  # ... its data home moved or deleted: its files are whole
         self.damaged = False  # ... its store damaged (SQLITE_CORRUPT)
+        self.replaced = False  # ... its store's file replaced or deleted under it
         self.lock_refused = False  # ... its lock file not one it can open (a folder there)
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing
         self._down_since = 0.0
@@ -128,10 +131,16 @@ class StoreFaults:
     def met(self, exc: BaseException) -> bool:
         """Any engine thread met `exc`: True when it is a fault of the store (now handled),
         False for any other error (the caller logs it)."""
+        if isinstance(exc, StoreReplaced):  # (its files kept apart: app/store/replaced.py)
+            self.replaced = self.replaced or self.fatal is None
+            self.halt(str(exc), "Tickwork stopped: its store's file was replaced")
+            return True
         if isinstance(exc, FilesMoved):
             self.home_went = self.home_went or (self.fatal is None and isinstance(exc, HomeMoved))
             self.halt(str(exc), "Tickwork stopped: its store's files were removed")
             return True
+        if isinstance(exc, StoreGone) and self.fatal is not None:
+            return True  # (stopping for its store already: said once)
         fault = find_fault(exc)
         if fault is None:
             return False
@@ -209,6 +218,8 @@ class StoreFaults:
         """The writer's report: CORRUPT, FULL, UNREACHABLE (`silent`: the server ended its
         session for its silence), or None when a write committed again."""
         engine = self.engine
+        if kind == CORRUPT and engine.watcher.swapped():
+            return  # (not damaged: another file's pages read over its log: the watcher says)
         if kind == CORRUPT:
             self.damaged = self.damaged or self.fatal is None
             self.halt(str(engine.store.damaged(detail)))

@@ -40,10 +40,14 @@ EXIT_DAMAGED = 65  # EX_DATAERR, "the input data was incorrect": the store is da
 # (restore a backup), or the file where it goes is not a Tickwork store (move it away)
 EXIT_HOME_GONE = 66  # EX_NOINPUT, "an input file did not exist": the data home was moved
 # or deleted (put it back)
+EXIT_REPLACED = 66  # EX_NOINPUT again: the store's file the engine had was replaced (a backup
+# copied or moved over it) or deleted under it (its line says what became of each)
 EXIT_LOCK = 73  # EX_CANTCREAT, "a (user specified) output file cannot be created": a
 # folder, a fifo … stands where the engine's lock file goes (remove it)
+EXIT_READ_ONLY = 73  # EX_CANTCREAT again: the store is on a file system mounted read-only
+# (remount it read-write); sysexits.h keeps EX_NOPERM for permissions above the file system
 EXIT_NOT_PERMITTED = 77  # EX_NOPERM, "did not have sufficient permission": the home or its
-# store is another user's, another user could replace it, or its owner may not write it
+# store is another user's, another user could replace it, or this user may not write it
 EXIT_NEWER = 78  # EX_CONFIG, "something was found in an unconfigured or misconfigured
 # state": a newer Tickwork upgraded the store (install that version again)
 NO_RESTART = (2, EXIT_DAMAGED, EXIT_HOME_GONE, EXIT_LOCK, EXIT_NOT_PERMITTED, EXIT_NEWER)
@@ -126,6 +130,7 @@ def run_headless(args: argparse.Namespace) -> int:
     store.close()
     if engine.fault is not None:  # (the CLI prints it as its one line)
         raise Halted(engine.fault, EXIT_HOME_GONE if engine.home_went else
+                     EXIT_REPLACED if engine.faults.replaced else
                      EXIT_DAMAGED if engine.faults.damaged else
                      EXIT_LOCK if engine.faults.lock_refused else 1)
     return 0
@@ -135,7 +140,10 @@ def refused(exc: StoreError) -> int | None:
     """The status of a store the engine will not open until its user acts (NO_RESTART);
     None for any other failure to open it (exit 1: tried again)."""
     from app.store.integrity import NewerStore, NotPermitted, NotTickworks, StoreDamaged
+    from app.store.writable import Unwritable
 
+    if isinstance(exc, Unwritable) and exc.mounted:
+        return EXIT_READ_ONLY
     for kind, status in ((StoreDamaged, EXIT_DAMAGED), (NotTickworks, EXIT_DAMAGED),
                          (NotPermitted, EXIT_NOT_PERMITTED), (NewerStore, EXIT_NEWER)):
         if isinstance(exc, kind):

@@ -54,6 +54,7 @@ from app.platform.file_writes import FileWrites
 from app.store import audit_log, bell, connection, integrity, task_queries
 from app.store import runs as run_store
 from app.store.database import Store
+from app.store.replaced import StoreFile
 
 log = logging.getLogger("tickwork.engine")
 
@@ -107,6 +108,7 @@ class StoreWatcher:
         self._stirred = False  # a dispatcher step ended since this turn read `quiet`
         self._pipe_lock = threading.Lock()  # (a knock never writes into a closed descriptor)
         self._files: dict[str, tuple[int, int] | None] | None = None  # -wal, -shm as opened
+        self._file: StoreFile | None = None  # the store's file as opened: held, stamped
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job` on the store thread (it posts its result back itself)."""
@@ -140,6 +142,7 @@ class StoreWatcher:
         self.submit(read)
 
     def run(self) -> None:
+        self._hold_file()  # (before the log is watched: the stamp's write wakes nobody)
         writes = FileWrites.open(Path(self._wal)) if self._rests else None
         rung = FileWrites.open(bell.path(self.store.home)) if self._rests else None
         rests, waits = selectors.DefaultSelector(), selectors.DefaultSelector()
@@ -206,6 +209,8 @@ class StoreWatcher:
                     look = now_mono - last_poll >= (self._quiet_poll if quiet else self._poll)
                 if look or rang:
                     last_poll = now_mono
+                    if self._file is not None and self._file.overwritten():
+                        self._check_files()  # (a file copied over the store's: it stops)
                     wal = self._wal_signature()  # taken before the look: a commit after
                     # it changes the next one
                     if (rest or rang or wal is None or wal != last_wal
@@ -238,6 +243,29 @@ class StoreWatcher:
             return exc if isinstance(exc, integrity.FilesMoved) else None
         return None
 
+    def swapped(self) -> bool:
+        """Any thread: whether the store's file is not the one the engine opened any more
+        (replaced, deleted, overwritten), which an error calling it damaged may be only a
+        sign of; if so this thread is asked to look now (and keeps its files apart)."""
+        held = self._file
+        if held is None or not held.differs():
+            return False
+        if held.found is None:  # (not said yet)
+            self.submit(self._check_files)
+        return True
+
+    def _hold_file(self) -> None:
+        """The store's files as this thread's connection opens them, and the store's file
+        held and stamped (app/store/replaced.py), as the thread starts; a stamp that fails
+        (a full disk) is tried again at each look, where its failure is met."""
+        if self.store.url is not None:
+            return
+        self._files = {**integrity.sidecars(self.store.path), "": self.store.file}
+        self._file = StoreFile.open(self.store)
+        if not self._file.differs():
+            with suppress(Exception):
+                self._file.stamp()
+
     def _check_files(self) -> None:
         """The store's file, its `-wal` and `-shm` are still the files this thread's
         connection opened (taken at the first look, its connection open since); else a fault
@@ -245,14 +273,21 @@ class StoreWatcher:
         first: its last connection to close may have opened the new `-wal`. A command beside
         it said "created task 6" twice and kept neither, or called the store damaged and said
         to restore a backup; with a folder in the file's place the engine wrote on to the file
-        moved away, and this step failed with a traceback every 2 s. Then the home and the
-        files are private still (`Store.keep_private`)."""
+        moved away, and this step failed with a traceback every 2 s. The store's file itself
+        replaced (a backup copied or moved over it) or deleted is its own fault, its files
+        kept apart (app/store/replaced.py). Then the home and the files are private still
+        (`Store.keep_private`), and the store carries this engine's stamp."""
         if self.store.url is not None:
             return
         if self._files is None:  # (the home already gone by then is seen too: a run's
             self._files = {**integrity.sidecars(self.store.path),  # command went on for ever)
                            "": self.store.file}  # (the file opened, not the one there now)
-        if (moved := integrity.moved(self.store.path, self._files)) is not None:
+        moved = integrity.moved(self.store.path, self._files)
+        if not isinstance(moved, integrity.HomeMoved) and self._file is not None:
+            moved = self._file.replaced(self._files) or moved
+        if isinstance(moved, integrity.StoreReplaced):
+            raise moved  # (nothing of its log may be folded into the file there now)
+        if moved is not None:
             try:  # what the engine committed, into the database file before it stops
                 connection.checkpoint()
             except Exception as exc:  # (a home moved whole took its write-ahead log along,
@@ -261,6 +296,8 @@ class StoreWatcher:
                         "%s", self.store.path, exc)
             raise moved
         self.store.keep_private()
+        if self._file is not None and self._file.mark is None:
+            self._file.stamp()  # (at the first look; tried again while the store is full)
 
     def _next(self, wait: float) -> Callable[[], None] | None:
         try:

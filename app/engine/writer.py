@@ -4,7 +4,8 @@ The run ledger's hot writes (claims, starts, ends, output, next fire times) are 
 typed buffers; the writer commits everything pending in one IMMEDIATE transaction, each
 buffer as one multi-row statement: the fsync that makes the ledger durable is paid once per
 batch, and one statement for a thousand rows beats a thousand statements (each SQLite call
-hands the GIL away and must win it back). Rare writes are plain functions (`submit`). Under
+hands the GIL away and must win it back). Rare writes are plain functions (`submit`; what
+engine threads call is app/engine/write_queue.py). Under
 a storm a commit begins at most every `GATHER` (4 ms), so its writes come together (at
 100,000 fires a minute, 7,100 commits in 30 s where there were 20,000); with a backlog (100
 runs or more queued, every worker busy: their starts wait for workers, not for commits) every 12 ms
@@ -42,14 +43,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from app.engine.clock import WALL, Clock
+from app.engine.write_queue import Done, Pending, WriteQueue
 from app.store import connection, ledger
-from app.store.integrity import BUSY, CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
+from app.store.integrity import (
+    BUSY,
+    CORRUPT,
+    FULL,
+    UNREACHABLE,
+    StoreGone,
+    ended_silent,
+    find_fault,
+)
 from app.store.leader import FencedOff, is_fenced
 from app.store.location import password_refused
 
@@ -61,45 +69,30 @@ RETRY_FIRST = 0.5  # seconds before the first retry of a batch the store could n
 RETRY_MAX = 30.0
 RETRY_AWAY = 1.0  # seconds between tries while a PostgreSQL server cannot be reached
 HELD = (FULL, UNREACHABLE, BUSY)  # faults that hold a batch until it commits
-Done = Callable[[Any, BaseException | None], None]
 Fault = Callable[[str | None, str, bool], None]
 
 
-@dataclass(slots=True)
-class _Batch:
-    calls: list[tuple[Callable[[], Any], Done | None]] = field(default_factory=list)
-    claims: list[tuple[tuple[Any, ...], Done]] = field(default_factory=list)
-    starts: list[tuple[tuple[int, str, float, int | None, float | None],
-                       Callable[[], None] | None]] = field(default_factory=list)
-    outputs: list[tuple[int, int, str, str, str]] = field(default_factory=list)
-    finals: list[tuple[tuple[int, str, str, int | None, str | None],
-                       Callable[[], None] | None]] = field(default_factory=list)
-    next_runs: dict[int, str | None] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return (len(self.calls) + len(self.claims) + len(self.starts) + len(self.outputs)
-                + len(self.finals) + len(self.next_runs))
-
-
-class Writer:
+class Writer(WriteQueue):
     def __init__(self, name: str = "tickwork-writer", on_fault: Fault | None = None,
                  clock: Clock = WALL, left: Callable[..., None] | None = None) -> None:
+        super().__init__()
         self.clock = clock
-        self._batch = _Batch()
-        self._cond = threading.Condition()
         self._stopping = False
         self._stopped = threading.Event()  # wakes a backoff wait at stop
         self._began = -GATHER  # time.monotonic() when the last commit began
         self.waiting: Callable[[], int] = lambda: 0  # runs waiting for a worker (the dispatcher's)
         self.on_fault = on_fault
         self.on_fenced: Callable[[str], None] | None = None  # said once per deposed epoch
+        # whether the store's file is not the one the engine opened (the store thread's
+        # `swapped`: a file copied over it): a batch is never committed into its log then
+        self.swapped: Callable[[], bool] = lambda: False
         self.epoch: int | None = None  # the fencing epoch of a shared store's leader
         self._fenced_epoch: int | None = None  # the epoch the database refused
         self.dropped = 0  # writes dropped because the database fenced this engine off
         self.fault: str | None = None  # FULL or UNREACHABLE while a batch waits, CORRUPT
         self._refused = False  # UNREACHABLE as the server refused the password
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._unwritten: list[_Batch] = []  # given up at stop, the store failing: said once,
+        self._unwritten: list[Pending] = []  # given up at stop, the store failing: said once,
         self._unwritten_why, self.left = "", left  # runs' ends, output, starts to `left`
         self.batches, self.ops, self.max_batch_seconds = 0, 0, 0.0
 
@@ -120,59 +113,6 @@ class Writer:
         """The database refused this writer's epoch: its writes are dropped until `lead`."""
         return self.epoch is not None and self._fenced_epoch == self.epoch
 
-    # -- what engine threads call -------------------------------------------------------------
-
-    def submit(self, work: Callable[[], Any], done: Done | None = None) -> None:
-        """Queue a function; `done(result, error)` runs on the writer thread after commit."""
-        with self._cond:
-            self._batch.calls.append((work, done))
-            self._cond.notify()
-
-    def claim(self, row: tuple[Any, ...], done: Done) -> None:
-        """Queue a ledger claim (`ledger.claim_many` row); `done(run_id or None, error)`."""
-        with self._cond:
-            self._batch.claims.append((row, done))
-            self._cond.notify()
-
-    def started(self, run_id: int, started_at: str, lateness_ms: float,
-                after: Callable[[], None] | None = None, *, pgid: int | None = None,
-                leader_created: float | None = None) -> None:
-        """Queue a run's start: `running`, with its process group and the leader's start
-        time when it is a command (committed together, so no `running` row lacks them)."""
-        with self._cond:
-            self._batch.starts.append(
-                ((run_id, started_at, lateness_ms, pgid, leader_created), after))
-            self._cond.notify()
-
-    def output(self, run_id: int, seq: int, stream: str, text: str, at: str) -> None:
-        with self._cond:
-            self._batch.outputs.append((run_id, seq, stream, text, at))
-            self._cond.notify()
-
-    def finished(self, run_id: int, status: str, finished_at: str, exit_code: int | None,
-                 error: str | None, after: Callable[[], None] | None = None) -> None:
-        with self._cond:
-            self._batch.finals.append(((run_id, status, finished_at, exit_code, error), after))
-            self._cond.notify()
-
-    def next_run(self, task_id: int, next_run_at: str | None) -> None:
-        """Record a task's next fire; later values for the same task replace earlier ones."""
-        with self._cond:
-            self._batch.next_runs[task_id] = next_run_at
-            self._cond.notify()
-
-    def together(self) -> AbstractContextManager[Any]:
-        """What is queued inside goes into one commit: the writer takes no batch meanwhile
-        (an attempt's end and the retry or fallback it claims — two commits, and a kill -9
-        between them lost the claim for good)."""
-        return self._cond
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything submitted so far is committed."""
-        event = threading.Event()
-        self.submit(lambda: None, lambda _r, _e: event.set())
-        return event.wait(timeout)
-
     def stop(self, timeout: float = 10.0) -> None:
         with self._cond:
             self._stopping = True
@@ -180,10 +120,6 @@ class Writer:
         self._stopped.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
-
-    @property
-    def backlog(self) -> int:
-        return len(self._batch)
 
     # -- the writer thread --------------------------------------------------------------------
 
@@ -200,7 +136,7 @@ class Writer:
             with self._cond:
                 if not len(self._batch) and self._stopping:
                     break
-                batch, self._batch = self._batch, _Batch()
+                batch, self._batch = self._batch, Pending()
             self._commit(batch)
         if self._unwritten:
             log.error("the store still cannot be written at stop: %d writes were not "
@@ -211,15 +147,21 @@ class Writer:
                           [r for b in self._unwritten for r, _ in b.starts])
         connection.close()  # this thread's connection
 
-    def _commit(self, batch: _Batch) -> None:
+    def _commit(self, batch: Pending) -> None:
         started = time.perf_counter()
         if self.fenced:
             self._drop(batch, None)
+            return
+        if self.swapped():  # (not into another file's log: the store thread says why)
+            self._abandon(batch, StoreGone("the store's file was replaced under the engine"))
             return
         tried = self.epoch
         try:
             results, claimed = self._transact(batch)
         except Exception as exc:
+            if isinstance(exc, StoreGone):  # (its file replaced under it: never written,
+                self._abandon(batch, exc)  # the engine stopping for it says so)
+                return
             if is_fenced(exc):
                 if self._retakes(tried):
                     self._commit(batch)  # this engine took its lease back meanwhile
@@ -253,7 +195,7 @@ class Writer:
         for _row, after in batch.finals:
             _call(after)
 
-    def _transact(self, batch: _Batch) -> tuple[list[Any], list[Any]]:
+    def _transact(self, batch: Pending) -> tuple[list[Any], list[Any]]:
         results: list[Any] = []
         with connection.write_batch(self.epoch):
             for work, _done in batch.calls:
@@ -265,7 +207,7 @@ class Writer:
             ledger.set_next_many(list(batch.next_runs.items()))
         return results, claimed
 
-    def _hold(self, batch: _Batch, kind: str, detail: str, silent: bool
+    def _hold(self, batch: Pending, kind: str, detail: str, silent: bool
               ) -> tuple[list[Any], list[Any]] | None:
         """A held fault (full: backoff; away: every second; locked: at once): retry the batch
         until it commits (its results), or until the writer stops (None, the batch failed)."""
@@ -325,7 +267,7 @@ class Writer:
         connection.end_transaction()
         return True
 
-    def _drop(self, batch: _Batch, error: BaseException | None) -> None:
+    def _drop(self, batch: Pending, error: BaseException | None) -> None:
         """The database fenced this writer off (`error`, the first time): drop the batch,
         its callers hear `FencedOff`; say it once."""
         connection.end_transaction()
@@ -343,14 +285,14 @@ class Writer:
         self._abandon(batch, FencedOff(f"another engine leads the store (epoch {epoch} is "
                                        "over)"))
 
-    def _abandon(self, batch: _Batch, error: BaseException) -> None:
+    def _abandon(self, batch: Pending, error: BaseException) -> None:
         """A batch that will never commit: its callers hear the error (nothing else runs)."""
         for _work, done in batch.calls:
             _call(done, None, error)
         for _row, claim_done in batch.claims:
             _call(claim_done, None, error)
 
-    def _replay(self, batch: _Batch) -> None:
+    def _replay(self, batch: Pending) -> None:
         def one(work: Callable[[], Any], done: Done | None) -> None:
             if self.fenced:
                 _call(done, None, FencedOff("another engine leads the store"))
@@ -360,7 +302,7 @@ class Writer:
                     result = work()
             except Exception as exc:
                 if is_fenced(exc):
-                    self._drop(_Batch(), exc)
+                    self._drop(Pending(), exc)
                     _call(done, None, exc)
                     return
                 fault = find_fault(exc)

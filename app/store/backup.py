@@ -18,9 +18,10 @@ kept for ever, one more each time). The engine rotates just after a new backup p
 check, so it always has one. A `restore` copy is deleted once it is more than 7 days old,
 except the newest (the store the latest restore replaced, kept whatever its age): each
 restore adds one, and a few restores a day would otherwise pile up copies of the whole
-store. `migration`, `manual` and `damaged` backups (a raw copy of a store SQLite could not
-read, kept by `restore`; or a daily one an older Tickwork set aside) are never deleted
-automatically.
+store. `migration`, `manual`, `damaged` (a raw copy of a store SQLite could not read, kept
+by `restore`; or a daily one an older Tickwork set aside) and `replaced` backups (the store an
+engine had when its file was replaced or deleted under it: app/store/replaced.py) are never
+deleted automatically.
 """
 
 from __future__ import annotations
@@ -51,16 +52,16 @@ from app.store.integrity import (
     connect_readonly,
     identify,
     problems,
-    readonly_uri,
     unusable,
 )
 from app.store.models import SCHEMA_VERSION
+from app.store.writable import reading_uri
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 4
 KEEP_RESTORE_DAYS = 7
 DAILY_EVERY = timedelta(days=1)
-KINDS = ("daily", "migration", "manual", "restore", "damaged")
+KINDS = ("daily", "migration", "manual", "restore", "damaged", "replaced")
 POSTGRES = ("a PostgreSQL store is backed up and restored with PostgreSQL's own tools (pg_dump,"
             " pg_restore), not by Tickwork")
 _NAME = re.compile(r"tickwork-(\d{8}T\d{6}(?:\.\d{6})?Z)-([a-z]+)\.db")
@@ -131,10 +132,10 @@ def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
         raise StoreError(f"{source}: there is no store to back up")
     named = dest is not None
     if dest is None:
-        dest = _new_path(home, kind, now or datetime.now(UTC))
-    src = sqlite3.connect(readonly_uri(source), uri=True)
+        dest = new_path(home, kind, now or datetime.now(UTC))
+    src = sqlite3.connect(reading_uri(source), uri=True)
     try:
-        _write_copy(src, dest)
+        write_copy(src, dest)
     except (sqlite3.DatabaseError, OSError) as exc:
         failed = unusable(dest, exc)  # a full disk says so (the engine waits for space)
         if isinstance(failed, DiskFull):
@@ -147,14 +148,14 @@ def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
     return dest
 
 
-def _new_path(home: Path, kind: str, now: datetime) -> Path:
+def new_path(home: Path, kind: str, now: datetime) -> Path:
     folder = backups_dir(home)
     make_private_dir(folder)
     tighten(folder)
     return folder / f"tickwork-{now.astimezone(UTC).strftime(_STAMP)}-{kind}.db"
 
 
-def _write_copy(src: sqlite3.Connection, dest: Path) -> None:
+def write_copy(src: sqlite3.Connection, dest: Path) -> None:
     """SQLite's backup API into a fresh 0600 file, renamed into place once complete."""
     part = dest.with_name(dest.name + ".part")
     part.unlink(missing_ok=True)
@@ -348,7 +349,7 @@ def restore(home: Path, file: Path, *, now: datetime | None = None,
             Path(str(part) + suffix).unlink(missing_ok=True)  # would be played into the copy
         src = connect_readonly(file)
         try:
-            _write_copy(src, part)
+            write_copy(src, part)
         finally:
             src.close()
         try:
@@ -373,7 +374,7 @@ def restore(home: Path, file: Path, *, now: datetime | None = None,
 def _raw_copy(home: Path, now: datetime) -> Path:
     """A byte copy of a store SQLite cannot read (no engine runs: the caller checked),
     0600 from its first byte; nothing is left of a copy that failed (a full disk)."""
-    dest = _new_path(home, "damaged", now)
+    dest = new_path(home, "damaged", now)
     source = home / DB_NAME
     copies = [(source, dest)]
     wal = Path(str(source) + "-wal")

@@ -28,13 +28,29 @@ from app.store import backend
 from app.store.backend import LEASE as LEASE  # (said here too: leader.py and the tests')
 from app.store.backend import WRITE_SILENCE as WRITE_SILENCE
 from app.store.backend import lock_writes
-from app.store.integrity import said_if_gone
+from app.store.integrity import StoreGone, said_if_gone
 from app.store.models import db
 
 log = logging.getLogger(__name__)
 
 SETTING = "tickwork.epoch"  # the transaction setting the fence trigger compares
 _pending = threading.local()  # what waits for this thread's write to commit (`after_commit`)
+_lost: list[str] = []  # why this process's connections may use the SQLite store no more
+
+
+def lose(why: str | None) -> None:
+    """From now on every read (`Store.read`) and write of this process through the SQLite
+    store's connections is refused with `why` (StoreGone); None: no more (a store opened).
+    Its file was replaced under them (app/store/replaced.py): what they would read mixes the
+    log of the file that was there with the one there now, and what they would write lands
+    in that log."""
+    _lost[:] = [] if why is None else [why]
+
+
+def refuse_if_lost() -> None:
+    """StoreGone, saying why, when this process may use the SQLite store no more (`lose`)."""
+    if _lost:
+        raise StoreGone(_lost[0])
 
 
 def fence(epoch: int) -> None:
@@ -87,6 +103,7 @@ def _batch(epoch: int | None) -> Iterator[Any]:
                 fence(epoch)
             yield txn
         return
+    refuse_if_lost()
     with said_if_gone(lambda: Path(backend.name())), db.atomic("IMMEDIATE") as txn:
         yield txn  # (its file gone, its home moved or deleted: `StoreGone` in one line)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +33,7 @@ import peewee as pw
 
 from app.core.errors import StoreError
 from app.store import backend, location
-from app.store.connection import write_batch
+from app.store.connection import lose, refuse_if_lost, write_batch
 from app.store.home import (
     DB_NAME,
     DIR_MODE,
@@ -50,7 +49,6 @@ from app.store.home import (
 )
 from app.store.integrity import (
     NewerStore,
-    NotPermitted,
     NotTickworks,
     StoreDamaged,
     fault_of,
@@ -65,6 +63,7 @@ from app.store.integrity import (
 )
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 from app.store.said_url import safe_url
+from app.store.writable import refuse_read_only, refuse_unwritable
 
 # the audit, the backups and the migrations are imported where they are used: a command
 # that only reads (`task list`) needs none of them (~25 M of its ~670 M instructions)
@@ -171,7 +170,11 @@ class Store:
         _close_current()
         db.initialize(pw.SqliteDatabase(readonly_target(store.path), uri=True,
                                         check_same_thread=False, timeout=10))
-        db.connect(reuse_if_open=True)
+        try:
+            db.connect(reuse_if_open=True)
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            db.close()
+            raise unusable(store.path, exc) from None
         return store
 
     @classmethod
@@ -206,7 +209,7 @@ class Store:
         audit = _audit_if_loaded()
         if audit is not None:  # an audit head still waiting for its second goes there now
             audit.flush()
-        _close_current()
+        _close_current(opening=False)
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -246,7 +249,10 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[None]:
-        """A read transaction: one snapshot for several queries (`StoreGone`: its file went)."""
+        """A read transaction: one snapshot for several queries (`StoreGone`: its file went,
+        or was replaced under this process: `connection.lose`)."""
+        if self.url is None:
+            refuse_if_lost()
         with said_if_gone(self.path), db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
 
@@ -257,7 +263,7 @@ class Store:
         if now is None or self.file is None or now == self.file:
             return False
         self.file = now
-        _close_current()
+        _close_current(opening=False)
         return True
 
     def data_version(self) -> int:
@@ -282,26 +288,14 @@ class Store:
                             f"it. {restore_hint(self.home)}", detail)
 
     def _prepare_home(self) -> None:
-        """Create the home (and any missing parent) 0700; refuse one its owner cannot use,
-        or one another user could replace."""
+        """Create the home (and any missing parent) 0700; refuse one on a read-only file
+        system, one this user cannot write, or one another user could replace
+        (app/store/writable.py)."""
         refuse_replaceable(self.home)
+        refuse_read_only(self.home, self.path)
         make_private_dir(self.home)
         refuse_others(self.home)
-        mode = stat.S_IMODE(self.home.stat().st_mode)
-        if mode & 0o700 != 0o700:
-            raise NotPermitted(f"{self.home}: its owner cannot write it (mode {mode:04o}); "
-                             f"Tickwork does not loosen permissions: `chmod u+rwx {self.home}`")
-        for suffix in _DB_SUFFIXES:
-            path = Path(str(self.path) + suffix)
-            try:  # (once: another process's last connection removes its `-wal` and `-shm`)
-                st = path.stat()
-            except FileNotFoundError:
-                continue
-            refuse_others(path, st.st_uid)
-            mode = stat.S_IMODE(st.st_mode)
-            if mode & 0o600 != 0o600:
-                raise NotPermitted(f"{path}: its owner cannot write it (mode {mode:04o}); "
-                                 f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
+        refuse_unwritable(self.home, [Path(f"{self.path}{s}") for s in _DB_SUFFIXES])
         refuse_left(self.home)  # (after the store's files: a store of theirs is said so)
 
     def _prepare_files(self) -> dict[str, tuple[int, int]]:
@@ -367,10 +361,13 @@ def _make_new(path: Path) -> None:
         con.close()
 
 
-def _close_current() -> None:
-    """Close this thread's connection to the store the proxy points at, if any."""
+def _close_current(opening: bool = True) -> None:
+    """Close this thread's connection to the store the proxy points at, if any; `opening`
+    another: what this process could no longer use of the last (`lose`) is over."""
     if db.obj is not None and not db.is_closed():
         db.close()
+    if opening:
+        lose(None)
 
 
 def _said(exc: BaseException) -> str:

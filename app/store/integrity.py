@@ -76,6 +76,12 @@ class HomeMoved(FilesMoved):
     unchanged, so an engine may start on them again once the folder is back."""
 
 
+class StoreReplaced(FilesMoved):
+    """The store's file was replaced (another file moved or copied over it) or deleted under
+    the running engine: the engine stopped without mixing what it had with what is there
+    now (app/store/replaced.py)."""
+
+
 class StoreGone(StoreError):
     """The store's file cannot be opened any more: its home was moved or deleted, or the file
     is gone or is not a file (a folder in its place), under a window or command that had it
@@ -174,17 +180,23 @@ def unusable(path: Path, exc: BaseException) -> StoreError:
         left = "" if free is None else f" ({free // 1024:,} KiB free)"
         return DiskFull(f"{path} cannot be opened: the disk holding it is full{left}; free "
                         "some space and try again")
-    if _read_only(path.parent):  # SQLite says "unable to open database file"
+    if read_only_mount(path.parent):  # SQLite says "unable to open database file"
         return StoreError(f"{path} cannot be opened: the file system holding it is mounted "
                           "read-only (Tickwork writes its store as it runs)")
     return StoreError(f"{path} is not a usable Tickwork database: {exc}")
 
 
-def _read_only(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
+def read_only_mount(path: Path) -> bool:
+    """Whether the file system holding `path` (or, for a path not there yet, the nearest
+    folder above it that is) is mounted read-only."""
+    for there in (path, *path.parents):
+        try:
+            return bool(os.statvfs(there).f_flag & os.ST_RDONLY)
+        except FileNotFoundError:
+            continue
+        except (OSError, AttributeError):  # (no ST_RDONLY: not a POSIX system)
+            return False
+    return False
 
 
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:

@@ -104,3 +104,34 @@ def test_a_command_racing_an_engine_s_first_start_on_a_new_home_is_not_refused(
 
     monkeypatch.setattr(kept_homes.os.path, "lexists", engine_between)
     assert kept_homes.missing(home) is None
+
+
+def test_a_restore_into_a_kept_home_gone_makes_no_new_one(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """`restore FILE` on a kept home moved away (or the empty mount point of its drive, not
+    mounted) made a new home there, put the backup in it and said "restored": the folder
+    moved back, or the drive mounted over it, hid it. It is refused in the other commands'
+    words, making nothing; into the home with only its store file gone it puts the store
+    back, as ever, and `--new-home` restores into a new home all the same."""
+    _kept(cli, home, tmp_path)
+    backup = tmp_path / "backup.db"
+    assert cli("backup", str(backup)).code == 0
+    away = tmp_path / "away"
+    home.rename(away)
+    _refused(cli("restore", str(backup)),
+             f"home: the data home {home} is not there {GONE.format(home=home)}")
+    assert not home.exists()
+    home.mkdir()  # a drive's mount point, the drive not mounted
+    _refused(cli("restore", str(backup)),
+             f"home: {home / 'tickwork.db'} is not there {GONE.format(home=home)}")
+    assert list(home.iterdir()) == []
+    home.rmdir()
+    away.rename(home)
+    (home / "tickwork.db").unlink()  # the home there, its store deleted: put back
+    restored = cli("restore", str(backup))
+    assert restored.code == 0 and restored.out.startswith(f"restored {backup}"), restored
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["kept"]
+    home.rename(tmp_path / "away again")
+    afresh = cli("--new-home", "restore", str(backup))
+    assert afresh.code == 0, afresh
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["kept"]

@@ -107,13 +107,3 @@ def test_a_restore_on_a_full_disk_changes_nothing_and_leaves_no_copy(small_disk:
     filler.unlink()
     assert [t["name"] for t in json.loads(cli_at(home, "task", "list", "--json").out)] == ["a"]
 
-
-def test_a_read_only_file_system_is_said_as_such(small_disk: Path) -> None:
-    """A home on a file system mounted read-only was "not a usable Tickwork database:
-    unable to open database file" — the store is fine (a fault hunt)."""
-    home = small_disk / "home"
-    assert cli_at(home, "task", "add", "a", "--command", "true", "--manual").code == 0
-    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    listed = cli_at(home, "task", "list")
-    assert listed.code == 1 and len(listed.err.strip().splitlines()) == 1, listed
-    assert "mounted read-only" in listed.err, listed.err

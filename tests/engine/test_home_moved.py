@@ -84,14 +84,15 @@ def test_a_folder_in_place_of_the_store_file_stops_the_engine_in_one_line(
     """tickwork.db moved away and a folder made in its place (the home and the store's -wal
     and -shm untouched): the engine went on writing to the file it had open, which Tickwork
     no longer looks at, and every read beside it failed ("unable to open database file"). It
-    stops in one line naming the file, its writes kept in the file moved away."""
+    stops in one line naming the file, its writes kept in the file moved away, and a copy of
+    its store in backups/ (status 66, not started again: app/store/replaced.py)."""
     engine = spawn()
     engine.wait_for("engine running")
     store = home / "tickwork.db"
     store.rename(tmp_path / "kept.db")
     store.mkdir()
-    # (its status is 1: started again, as a service manager does, it opens what is there)
-    assert f"{store} was deleted or replaced while the engine ran" in _one_line_stop(engine, 1)
+    assert (f"{store} was moved away while the engine ran, and a folder put in its place: the "
+            "engine stopped; the store it had is kept as ") in _one_line_stop(engine, 66)
     listed = cli("task", "list")
     assert listed.code == 1 and f"{store}" in listed.err, listed
 

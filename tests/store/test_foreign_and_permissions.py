@@ -83,7 +83,7 @@ def test_stricter_modes_are_refused_never_loosened(home: Path, cli: Any) -> None
     db = home / "tickwork.db"
     os.chmod(home, 0o500)
     try:
-        res = cli("task", "list")
+        res = cli("task", "add", "u", "--command", "true", "--manual")
         assert res.code == 1 and "cannot write it (mode 0500)" in res.err, res.err
         assert len(res.err.splitlines()) == 1
         assert mode(home) == 0o500
@@ -91,8 +91,9 @@ def test_stricter_modes_are_refused_never_loosened(home: Path, cli: Any) -> None
         os.chmod(home, 0o700)
     before = digest(db)
     os.chmod(db, 0o400)
-    res = cli("task", "list")
+    res = cli("task", "add", "u", "--command", "true", "--manual")
     assert res.code == 1 and "cannot write it (mode 0400)" in res.err, res.err
+    # (what only reads reads it: tests/cli/test_unwritable_home.py)
     assert mode(db) == 0o400
     assert digest(db) == before
 
