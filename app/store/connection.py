@@ -53,6 +53,18 @@ def refuse_if_lost() -> None:
         raise StoreGone(_lost[0])
 
 
+class SqliteStore(pw.SqliteDatabase):
+    """The SQLite store's database: a thread's first connection to it (peewee opens one per
+    thread) is refused too once this process may use the store no more (`lose`). Its
+    pragmas set WAL mode, which waits for the exclusive lock that app/store/replaced.py holds
+    off the file: a window's Run now after a backup was copied over its store waited 10 s and
+    said "OperationalError: database is locked"."""
+
+    def _connect(self) -> Any:
+        refuse_if_lost()
+        return super()._connect()
+
+
 def fence(epoch: int) -> None:
     """In a PostgreSQL write transaction holding the write lock: its writes are the leader of
     `epoch`'s (refused by the trigger once the store's epoch moved on), and the server ends

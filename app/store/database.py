@@ -33,7 +33,7 @@ import peewee as pw
 
 from app.core.errors import StoreError
 from app.store import backend, location
-from app.store.connection import lose, refuse_if_lost, write_batch
+from app.store.connection import SqliteStore, lose, refuse_if_lost, write_batch
 from app.store.home import (
     DB_NAME,
     DIR_MODE,
@@ -118,8 +118,8 @@ class Store:
             raise NewerStore(newer)
         fixes = store._prepare_files()
         _close_current()
-        db.initialize(pw.SqliteDatabase(readwrite_uri(store.path), pragmas=PRAGMAS, uri=True,
-                                        check_same_thread=False, timeout=10))
+        db.initialize(SqliteStore(readwrite_uri(store.path), pragmas=PRAGMAS, uri=True,
+                                  check_same_thread=False, timeout=10))
         try:
             if version is None:
                 _make_new(store.path)

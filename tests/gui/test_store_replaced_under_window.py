@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.qt import QApplication, QMessageBox
+from app.gui.qt import QApplication, QMessageBox, Qt
 from tests.conftest import ROOT
 from tests.gui.conftest import Gui, _open_gui, close_gui, command_task, said
 from tests.support import tickwork
@@ -29,7 +29,7 @@ def test_a_backup_copied_over_the_store_under_the_window_stops_its_engine_said_o
     caplog.set_level(logging.INFO)
     gui = _open_gui(home, qtbot)
     try:
-        _said_once(gui, home, tmp_path, caplog)
+        _said_once(gui, home, tmp_path, caplog, qtbot)
     finally:
         close_gui(gui)  # (its connections closed: nothing of the log folded into the copy)
     con = sqlite3.connect(f"file:{home / 'tickwork.db'}?mode=ro", uri=True)
@@ -41,7 +41,7 @@ def test_a_backup_copied_over_the_store_under_the_window_stops_its_engine_said_o
 
 
 def _said_once(gui: Gui, home: Path, tmp_path: Path,
-               caplog: pytest.LogCaptureFixture) -> None:
+               caplog: pytest.LogCaptureFixture, qtbot: Any) -> None:
     gui.service.create_task(command_task("before"))
     backup = tmp_path / "backup.db"
     done = tickwork.run(["--home", str(home), "backup", str(backup)], timeout=60, cwd=ROOT)
@@ -56,6 +56,7 @@ def _said_once(gui: Gui, home: Path, tmp_path: Path,
     gui.wait_until(lambda: OVERWRITTEN in place.toolTip() + said(gui.window), 10)
     with pytest.raises(Exception, match="was overwritten while the engine ran"):
         gui.service.create_task(command_task("refused"))
+    _run_now_refused_at_once(gui, qtbot)
     gui.window.status.refresh()
     gui.quiet()
     assert [w for w in QApplication.topLevelWidgets()
@@ -64,3 +65,21 @@ def _said_once(gui: Gui, home: Path, tmp_path: Path,
     errors = [r.getMessage() for r in caplog.records
               if r.levelno >= logging.ERROR and r.name == "tickwork.engine"]
     assert len(errors) == 1 and errors[0].startswith(f"{store} {OVERWRITTEN}"), errors
+
+
+def _run_now_refused_at_once(gui: Gui, qtbot: Any) -> None:
+    """Run now (F5 on the table) after the copy: a pool thread's first connection to the
+    store is refused like the rest (app/store/connection.py `SqliteStore`). It set WAL mode
+    as it connected, which waited for the lock that keeps the engine's log out of the copy:
+    10 s, then a box saying "OperationalError: database is locked"."""
+    background = gui.session.background
+    background.pool.setExpiryTimeout(0)  # (its threads, and their connections, gone: a
+    gui.wait_until(lambda: background.pool.activeThreadCount() == 0)  # new one connects)
+    background.pool.waitForDone(5_000)
+    table = gui.window.tasks_view.table
+    table.selectRow(0)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_F5)
+    gui.wait_until(lambda: background.busy)
+    gui.wait_until(lambda: not background.busy, 5)  # (not the 10 s of the lock's wait)
+    assert "database is locked" not in said(gui.window)
