@@ -144,7 +144,9 @@ def test_a_run_counts_what_its_shell_left_running_in_its_group(store: Any,
             "open(os.environ['TICKWORK_CHECKPOINT_FILE'] + '.x', 'w').close()\n")
     samples = _samples_of_one_run(store, service, command_task("leaves", env={"BURN": burn},
                                   action={"kind": "command", "argv": [script], "shell": True}))
-    assert any(v["cpu"] >= 30 and v["rss_mb"] >= 100 for v in samples), samples
+    # (its memory is what tells it counted: the shell's loop is a few MB and ~1 % CPU; the
+    # CPU it gets is the machine's to give — 14–20 % in a fresh-clone run at load 20)
+    assert any(v["cpu"] >= 5 and v["rss_mb"] >= 100 for v in samples), samples
     assert max(v["processes"] for v in samples) >= 2, samples
 
 
