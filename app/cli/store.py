@@ -146,10 +146,29 @@ def open_store(args: argparse.Namespace) -> Any:
         store = None if writes(args) or invoked(args) in RECORDED else _read_only(home)
         if store is None:
             raise
+    except StoreError as exc:
+        if url is None or type(exc) is not StoreError or not _remembered(args, home, url):
+            raise  # (a newer store, a damaged one … are said as they are)
+        raise StoreError(f"{exc}; this home remembers that store as its own: `tickwork "
+                         "settings --shared-store off` goes back to its own file") from None
     # closed on the way out, not left to the interpreter's teardown: the audit head reaches
     # the keyring and SQLite folds its write-ahead log back into the file, every time
     atexit.register(store.close)
     return store
+
+
+def _remembered(args: argparse.Namespace, home: Path, url: str) -> bool:
+    """Whether `url` is the home's remembered store (not `--store`, not $TICKWORK_STORE):
+    one that cannot be opened then fails every command, until it is let go of."""
+    from app.store.location import ENV, check_url, saved_store
+
+    if getattr(args, "store", None) or os.environ.get(ENV):
+        return False
+    try:
+        saved = saved_store(home)
+        return saved is not None and check_url(saved) == url
+    except (StoreError, ValueError):
+        return False
 
 
 def _read_only(home: Path) -> Store | None:

@@ -491,3 +491,24 @@ def test_the_unit_is_brought_up_to_date_before_a_fault_the_old_one_restarted_on(
     assert ran.returncode == 73, ran
     assert unit.read_text() == _with_own_edit(now)
     assert "up to this one's" in ran.stderr
+
+
+def test_a_remembered_shared_store_away_says_how_to_go_back_to_the_file(
+        cli: Any, home: Path) -> None:
+    """A home that remembers a shared store whose server is away failed every command —
+    `settings` too — with the driver's words alone; the one line now says how to let go of it
+    (the window's box did), and only where the home's choice, not `--store`, named it."""
+    from tests.support.postgres import free_port
+
+    url = f"postgresql://tickwork@127.0.0.1:{free_port()}/tickwork"  # (nothing listens)
+    assert cli("task", "add", "mine", "--command", "true", "--manual").code == 0
+    assert cli("settings", "--shared-store", url).code == 0
+    hint = "`tickwork settings --shared-store off` goes back to its own file"
+    for command in (("task", "list"), ("settings",)):
+        away = cli(*command)
+        assert away.code == 1 and "Connection refused" in away.err, away.err
+        assert hint in away.err and len(away.err.strip().splitlines()) == 1, away.err
+    named = cli("--store", url, "task", "list")
+    assert named.code == 1 and hint not in named.err, named.err
+    assert cli("settings", "--shared-store", "off").code == 0
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["mine"]
