@@ -209,7 +209,7 @@ class Link:
         frames = protocol.Frames()
         while True:
             try:
-                data = os.read(self.results, 1 << 20)
+                data = os.read(self.results, protocol.READ_SIZE)
             except OSError:
                 data = b""
             if not data:

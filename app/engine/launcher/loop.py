@@ -102,7 +102,7 @@ class Launcher:
 
     def _read_requests(self) -> None:
         try:
-            data = os.read(self.requests, 1 << 20)
+            data = os.read(self.requests, protocol.READ_SIZE)
         except OSError:
             data = b""
         if not data or self.parent.gone():  # frames the engine wrote just before it died
