@@ -96,7 +96,9 @@ class NotificationList(QWidget):
         was_current = self._take_replaced(note)
         entry = Entry(note, now or datetime.now(UTC))
         at = display.when(entry.at, seconds=True)
-        item = QListWidgetItem(f"{note.title}\n{note.message}\n{at}")
+        said = f"{note.title}\n{note.message}\n{at}"
+        item = QListWidgetItem(display.wrappable(said))  # (no word wider than the panel)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, said)
         item.setIcon(_icon(note))
         item.setData(Qt.ItemDataRole.UserRole, entry)
         item.setData(UNREAD, unread)

@@ -7,6 +7,7 @@ once per palette kind and cached, so a dark desktop never gets dark-on-dark glyp
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -203,6 +204,7 @@ def lateness(ms: float | None) -> str:
 __all__ = [
     "FAILED", "clear_icon_cache", "dark_mode", "duration", "full_time", "lateness", "plural",
     "relative", "row_tint", "status_colour", "status_icon", "status_words", "when",
+    "wrappable",
 ]
 
 
@@ -211,3 +213,15 @@ def tip(text: str) -> str:
     task named "<i>x</i>" was drawn in italics and "<b>" lost; as HTML, escaped, it draws as
     it is (line breaks kept, long lines wrapped)."""
     return plain_html(text)
+
+
+_LONG_WORD = re.compile(r"\S{20,}")
+_BREAK_AFTER = re.compile(r"([/\-_.:,;=])(?=\S)")
+
+
+def wrappable(text: str) -> str:
+    """`text` as a narrow column shows it: a zero-width space after each `/ - _ . : , ; =`
+    of a word 20 characters or longer (a path, a backup's file name), where a line may
+    then break. Qt breaks lines at spaces (and not between "-" and a digit): such a word
+    widened the notification list past its panel — a scroll bar, the line's end cut off."""
+    return _LONG_WORD.sub(lambda word: _BREAK_AFTER.sub("\\1\u200b", word.group()), text)
