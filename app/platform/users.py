@@ -73,12 +73,14 @@ def home_folder(env: Mapping[str, str]) -> str:
     return home
 
 
-def enter_home(env: Mapping[str, str]) -> None:
-    """Make the home folder (`home_folder`) this process's working folder; OSError saying
-    so (no working folder set, the home folder's, why) when that cannot be done."""
-    home = home_folder(env)
+def enter_home(env: Mapping[str, str], home: str | None = None) -> str:
+    """Make the home folder (`home_folder`, or `home` as it said before) this process's
+    working folder, and return it; OSError saying so (no working folder set, the home
+    folder's, why) when that cannot be done."""
+    home = home_folder(env) if home is None else home
     try:
         os.chdir(home)
     except OSError as exc:
         raise OSError(f"no working folder is set, and the home folder cannot be entered: "
                       f"{exc}") from None
+    return home

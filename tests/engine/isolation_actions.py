@@ -205,3 +205,16 @@ def report_child_env(path: str) -> None:
         "leaked": (child.get(b"LEAKED_TOKEN") or b"").decode(),
         "home": (child.get(b"HOME") or b"").decode(), "own_home": os.environ.get("HOME"),
         "pid": os.getpid()}))
+
+
+def move_home(path: str, to: str) -> None:
+    """Sets HOME to `to`, in os.environ and behind it, and goes there; notes its pid."""
+    Path(path).write_text(str(os.getpid()))
+    os.environ["HOME"] = to
+    os.putenv("HOME", to)
+    os.chdir(to)
+
+
+def report_cwd(path: str) -> None:
+    """Where it started, and its pid."""
+    Path(path).write_text(json.dumps({"cwd": os.getcwd(), "pid": os.getpid()}))

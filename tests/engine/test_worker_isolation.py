@@ -206,6 +206,26 @@ def test_the_environment_one_task_put_behind_os_environ_is_not_the_next_ones(
     assert state["home"] == state["own_home"] != ""
 
 
+def test_a_task_that_moved_home_leaves_the_next_one_starting_in_the_engines_home(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """HOME set elsewhere (os.environ and behind it) and gone there, by a task with a
+    working folder (the worker's first run) and then again: each later task with none starts
+    in the engine's home folder, in the same worker (which looks its home folder up once)."""
+    moved, seen, elsewhere = tmp_path / "moved", tmp_path / "seen", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    mover = task("mover", "move_home", kwargs={"path": str(moved), "to": str(elsewhere)})
+    mover["action"]["cwd"] = str(tmp_path)
+    service.create_task(mover)
+    service.create_task(task("reporter", "report_cwd", kwargs={"path": str(seen)}))
+    for _ in range(2):
+        assert ended(service, "mover").status == "succeeded"
+        reported = ended(service, "reporter")
+        assert reported.status == "succeeded", reported.error
+        state = json.loads(seen.read_text())
+        assert state["pid"] == int(moved.read_text())  # the same worker
+        assert os.path.realpath(state["cwd"]) == os.path.realpath(os.environ["HOME"])
+
+
 def test_settings_one_task_changed_are_put_back_for_the_next(
         one_worker: Engine, service: Any, tmp_path: Path) -> None:
     """A 1 GiB memory cap (it made the next task fail with MemoryError), the garbage

@@ -33,7 +33,9 @@ from typing import Any, TextIO
 from app.engine.pyworkers.cenviron import CEnviron
 from app.engine.pyworkers.knobs import Kept, Limits, zone_back
 
-_getsignal: Callable[[int], Any] = importlib.import_module("_signal").getsignal  # no enums
+_signal = importlib.import_module("_signal")  # signal's own functions, without its enums
+_getsignal: Callable[[int], Any] = _signal.getsignal
+_sigmask: Callable[[int, Any], Any] = _signal.pthread_sigmask  # (a set of ints, not Signals)
 _SIGNALS = tuple(n for n in range(1, 32) if n not in (signal.SIGKILL, signal.SIGSTOP))
 _TIMERS = tuple(getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_VIRTUAL",
                                                    "ITIMER_PROF") if hasattr(signal, name))
@@ -81,7 +83,7 @@ class Baseline:
         for sig, handler in self.handlers:
             if _getsignal(sig) is not handler:
                 signal.signal(sig, handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+        _sigmask(signal.SIG_SETMASK, self.mask)
         for timer in _TIMERS:
             signal.setitimer(timer, 0)
         zone_back(environment_changed, self.kept.zone)
@@ -122,7 +124,9 @@ class Baseline:
         its worker fail, "Too many open files", or the worker die under one. One `dup`
         tells the lowest free descriptor (all below it are open): past half the limit, or
         none free, they are counted (a worker's last run: it is replaced)."""
-        soft = self.limits.resource.getrlimit(self.limits.resource.RLIMIT_NOFILE)[0]
+        soft = self.limits.open_files  # (as `kept_back` left it)
+        if soft is None:
+            soft = self.limits.resource.getrlimit(self.limits.resource.RLIMIT_NOFILE)[0]
         try:
             probe = os.dup(self.fds[0][0])
         except OSError:  # EMFILE: not one free

@@ -49,9 +49,10 @@ def _limits() -> dict[int, str]:
 
 
 def _locale() -> str | None:
-    with contextlib.suppress(locale.Error):
+    try:  # (read after every run: no `suppress` block)
         return locale.setlocale(locale.LC_ALL)
-    return None
+    except locale.Error:
+        return None
 
 
 def _set_locale(value: str | None) -> None:
@@ -228,6 +229,8 @@ class Limits:
         import resource
         self.resource = resource
         self.rlimits = [(limit, resource.getrlimit(limit)) for limit in sorted(_limits())]
+        # the soft limit on open files as `kept_back` left it (`crowded`); None: not known
+        self.open_files: int | None = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         self.priority = os.getpriority(os.PRIO_PROCESS, 0)
         self.affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
         self.own_affinity = self.affinity  # ... the worker's own, when the engine names none
@@ -251,12 +254,16 @@ class Limits:
         """Put the limits back; what cannot be, in words ('' for nothing)."""
         lost = []
         resource = self.resource
+        changed = False
         for limit, was in self.rlimits:
             if resource.getrlimit(limit) != was:
+                changed = True
                 try:
                     resource.setrlimit(limit, was)
                 except (ValueError, OSError):  # a hard limit lowered: for good
                     lost.append(f"hard limit on {_limits()[limit]}")
+        if changed:
+            self.open_files = None if lost else resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         if os.getpriority(os.PRIO_PROCESS, 0) != self.priority:
             try:
                 os.setpriority(os.PRIO_PROCESS, 0, self.priority)

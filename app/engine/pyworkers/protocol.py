@@ -102,19 +102,25 @@ class Frames:
 
     def feed(self, data: bytes) -> list[tuple[int, bytes]]:
         buf = self.buffer
-        buf += data
+        size = HEADER.size
+        unpack = HEADER.unpack_from
+        if buf:  # the rest of a frame begun in an earlier read: taken once it is whole
+            buf += data
+            if len(buf) < size or len(buf) < size + unpack(buf, 0)[0]:
+                return []
+            data = bytes(buf)
+            buf.clear()
         out: list[tuple[int, bytes]] = []
         at = 0
-        size = HEADER.size
-        while len(buf) - at >= size:
-            length, kind = HEADER.unpack_from(buf, at)
+        while len(data) - at >= size:  # (each payload sliced once out of what was read)
+            length, kind = unpack(data, at)
             end = at + size + length
-            if end > len(buf):
+            if end > len(data):
                 break
-            out.append((kind, bytes(buf[at + size:end])))
+            out.append((kind, data[at + size:end]))
             at = end
-        if at:
-            del buf[:at]
+        if at < len(data):
+            buf += data[at:] if at else data
         return out
 
 

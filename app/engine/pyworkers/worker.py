@@ -74,6 +74,7 @@ class Link:
         self.modules = Modules()
         self.ran: set[tuple[str | None, str]] = set()  # (folder, module) of runs it has had
         self.own_folder = _own_folder()  # where each run leaves it: where it started
+        self.home: str | None = None  # where a run with no folder starts, once known
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         # the engine's pipes (the baseline's copies), whatever a run makes of fds 1 and 2
         self.pipes = [saved for saved, fd in baseline.fds if fd in (1, 2)]
@@ -169,8 +170,8 @@ class Link:
         current = self.current
         assert current is not None
         try:
-            if folder is None:
-                enter_home(os.environ)  # (the engine's: the baseline puts it back each run)
+            if folder is None:  # (HOME is the engine's, put back each run: looked up once)
+                self.home = enter_home(os.environ, self.home)
             else:
                 # one the locale cannot hold goes in UTF-8, as a command's, read back as
                 folder = os.fsdecode(for_os(folder))  # the locale decodes it: imports find it
@@ -321,10 +322,14 @@ def _repr(value: Any) -> str:
 
 
 def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        with contextlib.suppress(Exception):
-            if stream is not None:
+    """print()'s streams, each once (sys.stdout is most often sys.__stdout__)."""
+    streams = {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)}
+    for stream in streams.values():
+        if stream is not None:
+            try:  # noqa: SIM105  (a `suppress` block costs more than the flush)
                 stream.flush()
+            except Exception:  # (one the action replaced or closed)
+                pass
 
 
 def _unread(pipes: list[int]) -> bool:
