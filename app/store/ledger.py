@@ -99,12 +99,14 @@ def update(run_id: int, values: dict[str, Any]) -> None:
 def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = None,
               exit_code: int | None = None,
               retry: tuple[int, datetime, int, str] | None = None,
-              fallback: tuple[int, str, str] | None = None) -> int | None:
+              fallback: tuple[int, str, str] | None = None,
+              noted: str | None = None) -> int | None:
     """Mark a run `interrupted` (an engine stop or death cut it off) and, given `retry` =
     (task id, fire, next attempt, engine), claim that attempt `retrying`, due at once; else,
     given `fallback` = (its task id, its name, the reason), claim the fallback's run
     `queued` for whichever engine leads next (`release`'s state), as the last attempt's
-    failure would have. The run's note names what follows it ("retried as run 8").
+    failure would have. The run's note names what follows it ("retried as run 8"), or
+    says `noted` when nothing does though its task asks for it (its fallback is paused).
 
     All happens in the caller's transaction, so no kill between them can lose what follows.
     Returns the follower's run id (None when none was asked for or it was claimed already).
@@ -125,6 +127,8 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
         follower = _claim_own(fallback_id, now, why, run_id)
         said = f"fell back to “{name}”, run {follower}"
     else:
+        if noted is not None:
+            note(run_id, "interrupted", noted)
         return None
     if follower is not None:
         note(run_id, "interrupted", said)
