@@ -2,14 +2,20 @@
 no engine, through the CLI and a real engine:
 - a failed task's fallback ran though that task was paused: now it does not run, and the
   failed run's note says so ("fallback “rescue” is paused: not run"), after an attempt that
-  failed as after one a kill -9 of its engine cut off."""
+  failed as after one a kill -9 of its engine cut off;
+- a run waiting for its upstream, its engine killed and started again, counted its
+  dependency timeout and its "waited N s" from the restart: now from when it was queued, as
+  stored in its row (a wait already past its timeout is skipped at the next start);"""
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import command_task
 from tests.engine.conftest import wait_until
 
 PAUSED_NOTE = "fallback “rescue” is paused: not run"
@@ -63,3 +69,64 @@ def test_a_paused_fallback_does_not_run_after_a_kill_cut_its_task_off(
     assert PAUSED_NOTE in (shown["reason"] or ""), shown
     time.sleep(0.5)
     assert _runs(cli, "rescue") == [] and not ran.exists()
+
+
+def _upstream_and_waiter(service: Any, cli: Any, gate: Path, **down: Any) -> tuple[int, int]:
+    """`up` running (its first attempt waits for `gate`; a kill -9 cut off, its retry runs
+    at the next start) and a run of `down` waiting for it: (up's run, down's run)."""
+    service.create_task(command_task("up", action={"kind": "command", "argv": [
+        "sh", "-c", f"[ -e {gate} ] || sleep 30"]}, retries=1, retry_delay=0))
+    service.create_task(command_task("down", depends_on=["up"], **down))
+    up = cli("task", "run", "up", "--json").json()["id"]
+    wait_until(lambda: _shown(cli, up)["status"] == "running", 15)
+    run = cli("task", "run", "down", "--json").json()["id"]
+    wait_until(lambda: _shown(cli, run)["status"] == "waiting", 15)
+    return up, run
+
+
+def _shown(cli: Any, run: int) -> dict[str, Any]:
+    return dict(cli("run", "show", str(run), "--json").json())
+
+
+def _waited(cli: Any, run: int, seconds: float) -> None:
+    """Until `run` has waited `seconds` since it was queued, by its stored time."""
+    queued = datetime.fromisoformat(_shown(cli, run)["queued_at"])
+    wait_until(lambda: (datetime.now(UTC) - queued).total_seconds() >= seconds, 30)
+
+
+def test_a_wait_cut_off_by_a_kill_counts_from_when_it_began_after_the_restart(
+        spawn: Any, cli: Any, service: Any, tmp_path: Path) -> None:
+    """"waited N s for up" says the whole wait: it counted from the restart."""
+    gate = tmp_path / "gate"
+    engine = spawn()
+    engine.wait_for("engine running")
+    _up, run = _upstream_and_waiter(service, cli, gate)
+    _waited(cli, run, 3.0)
+    engine.kill9()
+    gate.touch()  # (up's retry, at the next start, succeeds at once)
+    spawn("again").wait_for("engine running")
+    shown = wait_until(lambda: (r := _shown(cli, run))["status"] == "succeeded" and r, 20)
+    found = re.search(r"waited (\d+\.\d) s for up", shown["reason"] or "")
+    assert found is not None, shown
+    assert float(found.group(1)) >= 3.0, shown  # (from the restart: about 1 s)
+
+
+def test_a_dependency_timeout_counts_from_the_wait_s_start_across_a_kill(
+        spawn: Any, cli: Any, service: Any, tmp_path: Path) -> None:
+    """A run that waited past its dependency timeout before and while no engine ran is
+    skipped for it at the next start (its timeout began again with the new engine, and it
+    ran once up's retry succeeded)."""
+    gate = tmp_path / "gate"
+    engine = spawn()
+    engine.wait_for("engine running")
+    _up, run = _upstream_and_waiter(service, cli, gate, dependency_timeout=3)
+    engine.kill9()
+    _waited(cli, run, 3.5)
+    gate.touch()  # (up's retry, at the next start, succeeds at once)
+    spawn("again").wait_for("engine running")
+    shown = wait_until(lambda: (r := _shown(cli, run))["status"] not in (
+        "queued", "waiting") and r, 20)
+    assert shown["status"] == "skipped", shown
+    assert "waited longer than its dependency timeout (3 s)" in (shown["reason"] or ""), shown
+    wait_until(lambda: [r["status"] for r in _runs(cli, "up")] == ["interrupted",
+                                                                   "succeeded"], 20)
