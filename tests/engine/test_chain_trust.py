@@ -5,7 +5,10 @@ no engine, through the CLI and a real engine:
   failed as after one a kill -9 of its engine cut off;
 - a run waiting for its upstream, its engine killed and started again, counted its
   dependency timeout and its "waited N s" from the restart: now from when it was queued, as
-  stored in its row (a wait already past its timeout is skipped at the next start);"""
+  stored in its row (a wait already past its timeout is skipped at the next start);
+- `run list` right after a kill -9 showed runs `running` and `waiting` with no hint that no
+  engine ran them: now a line on stderr says so and who takes them up (`--json`: the same
+  words in each such run's added `no_engine` key)."""
 
 from __future__ import annotations
 
@@ -130,3 +133,32 @@ def test_a_dependency_timeout_counts_from_the_wait_s_start_across_a_kill(
     assert "waited longer than its dependency timeout (3 s)" in (shown["reason"] or ""), shown
     wait_until(lambda: [r["status"] for r in _runs(cli, "up")] == ["interrupted",
                                                                    "succeeded"], 20)
+
+
+def test_run_list_says_no_engine_runs_the_runs_it_shows_in_progress(
+        spawn: Any, cli: Any, service: Any, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "done", "--command", "true").code == 0
+    cli("task", "run", "done", "--wait", "20")
+    _up, run = _upstream_and_waiter(service, cli, gate)
+    listed = cli("run", "list")  # an engine holds them: no word of it
+    assert listed.code == 0 and "no engine" not in listed.err, listed.err
+    engine.kill9()
+    listed = cli("run", "list")
+    assert listed.code == 0 and "running" in listed.out and "waiting" in listed.out
+    hint = ("tickwork: no engine is running on this store (start one: `tickwork engine`, or "
+            "the window): the next engine to start takes up the 2 runs shown waiting or "
+            "running")
+    assert listed.err.splitlines() == [hint], listed.err
+    items = cli("run", "list", "--json").json()  # (a list, as before: a key added)
+    by_status = {r["status"]: r for r in items}
+    assert set(by_status) == {"succeeded", "running", "waiting"}, items
+    assert by_status["running"]["no_engine"] == hint.removeprefix("tickwork: ")
+    assert by_status["waiting"]["no_engine"] == hint.removeprefix("tickwork: ")
+    assert "no_engine" not in by_status["succeeded"]
+    gate.touch()
+    spawn("again").wait_for("engine running")
+    wait_until(lambda: _shown(cli, run)["status"] == "succeeded", 20)
+    assert "no engine" not in cli("run", "list").err
