@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import command_task
 from tests.engine.conftest import wait_until
 
@@ -162,3 +164,43 @@ def test_run_list_says_no_engine_runs_the_runs_it_shows_in_progress(
     spawn("again").wait_for("engine running")
     wait_until(lambda: _shown(cli, run)["status"] == "succeeded", 20)
     assert "no engine" not in cli("run", "list").err
+
+
+@pytest.mark.parametrize(("away", "ends"), [(100.0, "succeeded"), (400.0, "skipped")])
+def test_a_wait_given_back_by_a_stop_counts_from_its_start_on_the_next_engine_s_clock(
+        store: Any, service: Any, tmp_path: Path, away: float, ends: str) -> None:
+    """A graceful stop gives a waiting run back; the next engine, `away` seconds later by
+    its clock, counts the wait (300 s at most) from when the run was queued: "waited 10x s",
+    or past the timeout at once (it counted from the restart: "waited 0.x s", and ran)."""
+    from app.engine.clock import ShiftedClock
+    from app.engine.engine import Engine
+
+    gate = tmp_path / "gate"
+    first = Engine(store, workers=4, metrics=False, backups=False)
+    service.subscribe(first.on_service_change)
+    first.start()
+    service.create_task(command_task("up", action={"kind": "command", "argv": [
+        "sh", "-c", f"[ -e {gate} ] || sleep 30"]}, retries=1, retry_delay=0))
+    service.create_task(command_task("down", depends_on=["up"], dependency_timeout=300))
+    up = service.run_now("up")
+    wait_until(lambda: service.get_run(up.id).status == "running", 15)
+    run = service.run_now("down").id
+    wait_until(lambda: service.get_run(run).status == "waiting", 15)
+    first.stop(grace=2)
+    service.unsubscribe(first.on_service_change)
+    assert service.get_run(run).status == "queued"  # (given back: the next engine runs it)
+    gate.touch()
+    later = ShiftedClock()
+    later.shift = away
+    second = Engine(store, workers=4, metrics=False, backups=False, clock=later)
+    service.subscribe(second.on_service_change)
+    second.start()
+    try:
+        shown = wait_until(lambda: (r := service.get_run(run)).status == ends and r, 20)
+    finally:
+        second.stop(grace=2)
+    if ends == "skipped":
+        assert "waited longer than its dependency timeout (300 s)" in (shown.note or "")
+    else:
+        found = re.search(r"waited (\d+\.\d) s for up", shown.note or "")
+        assert found is not None and away <= float(found.group(1)) < away + 60, shown.note
