@@ -204,3 +204,19 @@ def test_a_wait_given_back_by_a_stop_counts_from_its_start_on_the_next_engine_s_
     else:
         found = re.search(r"waited (\d+\.\d) s for up", shown.note or "")
         assert found is not None and away <= float(found.group(1)) < away + 60, shown.note
+
+
+def test_a_paused_fallback_does_not_run_after_a_stop_cut_its_task_off(
+        engine: Any, service: Any) -> None:
+    engine.start()
+    service.create_task(command_task("rescue"))
+    service.set_enabled("rescue", False)
+    service.create_task(command_task("main", action={"kind": "command",
+                                                     "argv": ["sleep", "30"]},
+                                     fallback="rescue"))
+    run = service.run_now("main").id
+    wait_until(lambda: service.get_run(run).status == "running", 15)
+    engine.stop(grace=0.5)
+    shown = service.get_run(run)
+    assert shown.status == "interrupted" and PAUSED_NOTE in (shown.note or ""), shown.note
+    assert service.list_runs(task="rescue") == []
