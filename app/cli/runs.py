@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.cli.arguments import BIGGEST
 from app.cli.output import print_json, run_rows, show_run, table
 from app.cli.parser import EXIT_OK
 from app.cli.run_log import write_log
-from app.cli.store import service, stop_left_behind
+from app.cli.store import NO_ENGINE, engine_running, service, stop_left_behind
 from app.core.nouns import plural
 from app.core.run import Run, peaks, peaks_text
 
 if TYPE_CHECKING:
     from app.service import Service
+
+UNHELD = ("waiting", "running", "retrying")  # in progress, and no engine holds them: said
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -26,7 +28,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         found = svc.list_runs(task=args.task, status=args.status,
                               limit=min(args.limit + 1, BIGGEST))
         items = [r.to_json() for r in found[:args.limit]]
+        hint = _unheld(svc, items)
         if args.json:
+            for item in items if hint else ():  # (a key added to each: the list stays)
+                if item["status"] in UNHELD:
+                    item["no_engine"] = hint
             print_json(items)
         else:
             table(["ID", "TASK", "STATUS", "TRY", "SCHEDULED", "STARTED", "LATE MS", "EXIT",
@@ -34,6 +40,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if len(found) > args.limit:
                 print(f"note: the newest {plural(args.limit, 'run')} only; older ones are "
                       "left out (--limit N shows more)", file=sys.stderr)
+            if hint:
+                print(f"tickwork: {hint}", file=sys.stderr)
     elif args.run_cmd == "show":
         run = svc.get_run(args.run).to_json()
         chunks = svc.run_output(args.run) if args.log else []
@@ -55,6 +63,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         stop_left_behind(svc, [args.run])
         _said_cancelled(svc.cancel_run(args.run))
     return EXIT_OK
+
+
+def _unheld(svc: Service, items: list[dict[str, Any]]) -> str | None:
+    """With runs listed running, waiting or retrying and no engine holding the store (a
+    kill -9 left them so): that no engine runs them, and what becomes of them; None
+    otherwise. `run list` showed them so with no hint that nothing did. (A run queued by
+    hand with no engine was told so by `task run`: queued runs are not named here.)"""
+    statuses = [s for s in UNHELD if any(item["status"] == s for item in items)]
+    if not statuses or engine_running(svc.store):
+        return None
+    n = sum(item["status"] in UNHELD for item in items)
+    them = "the run" if n == 1 else f"the {n} runs"
+    return f"{NO_ENGINE}: the next engine to start takes up {them} shown {_or(statuses)}"
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _said_cancelled(run: Run, of: str = "") -> None:

@@ -190,6 +190,9 @@ def service(args: argparse.Namespace) -> Any:
     return Service(open_store(args), "cli")
 
 
+NO_ENGINE = "no engine is running on this store (start one: `tickwork engine`, or the window)"
+
+
 def engine_running(store: Any) -> bool:
     """Whether an engine holds the store: this home's engine lock, or a shared store's
     lease (`engine_lock`)."""

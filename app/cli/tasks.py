@@ -12,7 +12,7 @@ from typing import Any
 
 from app.cli.output import local_times, print_json, show_task, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
-from app.cli.store import engine_running, open_store, service, stop_left_behind
+from app.cli.store import NO_ENGINE, engine_running, open_store, service, stop_left_behind
 from app.core.errors import InUseError, NotFoundError, ValidationError
 from app.core.schedule import describe
 from app.store import task_rows
@@ -167,7 +167,6 @@ def _say(line: str) -> None:
     print(f"tickwork: {shown(line)}", file=sys.stderr)
 
 
-NO_ENGINE = "no engine is running on this store (start one: `tickwork engine`, or the window)"
 GONE_AFTER = 3.0  # seconds without an engine holding the store before a wait gives up
 
 

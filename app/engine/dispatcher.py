@@ -279,7 +279,7 @@ class Dispatcher:
             fb = self.tasks.fallback_of(task) if task.spec.fallback else None
             return self.writes.interrupted(record, CUT_OFF, outcomes.cut_off(
                 record.run_id, task.name, task.id, record.fire, record.attempt, task.spec.retries,
-                None if fb is None else (fb.id, fb.name), self.engine_id),
+                None if fb is None else (fb.id, fb.name, fb.spec.enabled), self.engine_id),
                 error=outcome.error, exit_code=outcome.exit_code)
         with self.writer.together():  # its end and what it claims: one commit
             end = EndSaid(self.hub)
@@ -307,10 +307,10 @@ class Dispatcher:
         self.follows.tell(record, status, then.notify)
         if then.fallback is not None:
             fallback = self.tasks.fallback_of(task)  # (as stored now: renamed, changed)
-            if fallback is not None:
+            if fallback is not None and (follows := self.follows.fallback(
+                    record, status, then, end, fallback)) is not None:  # (None: it is paused)
                 self.claim(fallback, now, 1, "fallback", parent_run_id=run_id, reason=then.reason,
-                           follows=self.follows.fallback(record, status, then, end,
-                                                         fallback.name))
+                           follows=follows)
 
     # -- retries --------------------------------------------------------------------------------
 

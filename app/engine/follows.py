@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.core.task import Task
 from app.engine.events import EventHub, Notification
-from app.engine.outcomes import After
+from app.engine.outcomes import After, paused_fallback
 from app.engine.records import RunRecord
 from app.engine.writes import EndSaid, RunWrites
 
@@ -62,13 +63,17 @@ class Follows:
                               self.writes.followed(record, status, end))
 
     def fallback(self, record: RunRecord, status: str, then: After, end: EndSaid,
-                 name: str) -> Follower:
-        """The fallback run (of the task `name`) after `record`'s last attempt: noted in it;
-        its end told as a sequel when this failure was (`then.notify`)."""
+                 fallback: Task) -> Follower | None:
+        """The fallback run (of the task `fallback`) after `record`'s last attempt: noted in
+        it; its end told as a sequel when this failure was (`then.notify`). None when that
+        task is paused: it does not run, and the note says so (it ran all the same)."""
+        if not fallback.spec.enabled:
+            self.writes.unfollowed(record, status, end, paused_fallback(fallback.name))
+            return None
         task = record.task
         rescue = (Rescue(task.name, task.id, record.run_id, status)
                   if then.notify is not None else None)
-        return self._carrying(rescue, self.writes.followed(record, status, end, name))
+        return self._carrying(rescue, self.writes.followed(record, status, end, fallback.name))
 
     def _carrying(self, rescue: Rescue | None, noted: Follower) -> Follower:
         if rescue is None:

@@ -75,14 +75,22 @@ def fallback_reason(name: str, run_id: int, status: str) -> str:
     return f"fallback for {name} run {run_id} ({status})"
 
 
+def paused_fallback(name: str) -> str:
+    """The note of a last attempt whose fallback is paused: it is not run (as a paused chain
+    task is not), where it ran all the same."""
+    return f"fallback “{name}” is paused: not run"
+
+
 def cut_off(run_id: int, name: str, task_id: int, fire: datetime, attempt: int, retries: int,
-            fallback: tuple[int, str] | None, engine_id: str) -> dict[str, Any]:
+            fallback: tuple[int, str, bool] | None, engine_id: str) -> dict[str, Any]:
     """What follows an attempt that an engine's stop or death cut off, as `ledger.interrupt`'s
-    keywords: its retry by the task's policy, else its task's `fallback` (id, name), as after
-    any attempt that ended `interrupted` (the fallback of a last attempt the engine's kill -9
-    cut off never ran)."""
+    keywords: its retry by the task's policy, else its task's `fallback` (id, name, whether
+    it is active — a paused one is only noted), as after any attempt that ended
+    `interrupted` (the fallback of a last attempt the engine's kill -9 cut off never ran)."""
     if should_retry("interrupted", attempt, retries):
         return {"retry": (task_id, fire, attempt + 1, engine_id)}
+    if fallback is not None and not fallback[2]:
+        return {"noted": paused_fallback(fallback[1])}
     if fallback is not None:
-        return {"fallback": (*fallback, fallback_reason(name, run_id, "interrupted"))}
+        return {"fallback": (*fallback[:2], fallback_reason(name, run_id, "interrupted"))}
     return {}

@@ -33,6 +33,8 @@ class RunRecord:
     due_at: datetime | None = None  # a retry: when its backoff ended
     running: Attempt | None = None  # the attempt, once started
     blocked_by: list[int] = field(default_factory=list)  # upstreams it waited for
+    since: datetime | None = None  # taken over from the ledger: when it began to wait (its
+    # dependency timeout and "waited N s" count from then, not from this engine's start)
 
     @property
     def task_id(self) -> int:

@@ -162,14 +162,19 @@ class Upstreams:
         """A claimed run of a task with upstreams: READY to queue, or WAIT (held here,
         `waiting`) or SKIP (skipped here, and forgotten by the dispatcher)."""
         now = self.clock.time()
+        since = now if record.since is None else min(now, record.since.timestamp())
         timeout = record.task.spec.dependency_timeout
-        waiter = Waiter(record.run_id, record.task.id, record.fire.timestamp(), ups, now,
-                        now + timeout if timeout else None, data=record)
+        waiter = Waiter(record.run_id, record.task.id, record.fire.timestamp(), ups, since,
+                        since + timeout if timeout else None, data=record)
         verdict = self.gate.judge(waiter)
         if verdict.action == GO:
             return rules.READY
         if verdict.action == SKIP:
             self._skip(waiter, verdict.reason or "an upstream did not succeed")
+            return rules.SKIP
+        if waiter.deadline is not None and waiter.deadline <= now:  # (it waited under an
+            waiter.reason = verdict.reason  # engine before this one, and long enough)
+            self._timed_out(waiter)
             return rules.SKIP
         record.phase = WAITING
         self.gate.hold(waiter)
@@ -195,10 +200,13 @@ class Upstreams:
         if self.frozen or not self.gate:
             return
         for waiter in self.gate.expired(self.clock.time()):
-            held: RunRecord = waiter.data
-            limit = held.task.spec.dependency_timeout or 0
-            self._skip(waiter, f"waited longer than its dependency timeout ({limit:g} s): "
-                               f"{waiter.reason or 'upstreams not done'}")
+            self._timed_out(waiter)
+
+    def _timed_out(self, waiter: Waiter) -> None:
+        held: RunRecord = waiter.data
+        limit = held.task.spec.dependency_timeout or 0
+        self._skip(waiter, f"waited longer than its dependency timeout ({limit:g} s): "
+                           f"{waiter.reason or 'upstreams not done'}")
 
     def review(self, upstream: int | None) -> None:
         """Re-judge the waiters of an upstream (all when None), cascading skips downstream."""

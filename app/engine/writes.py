@@ -81,19 +81,28 @@ class RunWrites:
         8"), or its task's `fallback` (a failed attempt's details did not say what came of
         it). The end's one event carries the note (`EndSaid`)."""
         end.following = True
-        run_id = record.run_id
 
         def said(follower: int | None) -> None:
             if follower is None:
                 end.said(None, None)
                 return
-            note = (f"retried as run {follower}" if fallback is None  # (a name may hold
-                    else f"fell back to “{fallback}”, run {follower}")  # braces: no format)
-            own = self._event(record, status, self.clock.now(), note)
-            self.writer.submit(lambda: ledger.note(run_id, status, note),
-                               lambda _result, error: end.said(
-                                   None if error else note, None if error else own))
+            self._end_noted(record, status, end, (
+                f"retried as run {follower}" if fallback is None  # (a name may hold
+                else f"fell back to “{fallback}”, run {follower}"))  # braces: no format)
         return said
+
+    def unfollowed(self, record: RunRecord, status: str, end: EndSaid, note: str) -> None:
+        """An attempt's end that nothing follows though its task asks for it (its fallback is
+        paused), noted so; the end's one event carries the note (`EndSaid`)."""
+        end.following = True
+        self._end_noted(record, status, end, note)
+
+    def _end_noted(self, record: RunRecord, status: str, end: EndSaid, note: str) -> None:
+        run_id = record.run_id
+        own = self._event(record, status, self.clock.now(), note)
+        self.writer.submit(lambda: ledger.note(run_id, status, note),
+                           lambda _result, error: end.said(
+                               None if error else note, None if error else own))
 
     def released(self, record: RunRecord, note: str) -> None:
         """A run the engine's stop found not started, given back unclaimed (`ledger.release`):

@@ -67,14 +67,22 @@ def adopt(run_id: int, engine: str) -> bool:
     return bool(cur.rowcount == 1)
 
 
-def adopt_all(engine: str) -> list[tuple[int, int, datetime, int]]:
+def adopt_all(engine: str) -> list[tuple[int, int, datetime, int, datetime | None]]:
     """At an engine's start: take over every queued run no engine holds (manual runs, runs a
-    stop gave back); (run id, task id, fire, attempt) of each queued run `engine` holds, its
-    own of a start-up retried after a fault too, oldest first."""
+    stop gave back); (run id, task id, fire, attempt, since) of each queued run `engine`
+    holds, its own of a start-up retried after a fault too, oldest first. `since` is when it
+    was queued (a retry: when its backoff ended): what its wait for upstreams counts from,
+    across the engines that held it (a restart began the wait anew)."""
     execute("UPDATE run SET engine = ? WHERE engine IS NULL AND status = 'queued'", (engine,))
-    rows = execute("SELECT id, task_id, scheduled_for, attempt FROM run WHERE engine = ?"
-                   " AND status = 'queued' ORDER BY id", (engine,))
-    return [(int(i), int(t), from_utc_text(fire), int(a)) for i, t, fire, a in rows]
+    rows = execute("SELECT id, task_id, scheduled_for, attempt, queued_at, due_at FROM run"
+                   " WHERE engine = ? AND status = 'queued' ORDER BY id", (engine,))
+    return [(int(i), int(t), from_utc_text(fire), int(a), _later(queued, due))
+            for i, t, fire, a, queued, due in rows]
+
+
+def _later(*texts: str | None) -> datetime | None:
+    times = [from_utc_text(t) for t in texts if t]
+    return max(times) if times else None
 
 
 _UPDATE_COLUMNS = frozenset({
@@ -99,12 +107,14 @@ def update(run_id: int, values: dict[str, Any]) -> None:
 def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = None,
               exit_code: int | None = None,
               retry: tuple[int, datetime, int, str] | None = None,
-              fallback: tuple[int, str, str] | None = None) -> int | None:
+              fallback: tuple[int, str, str] | None = None,
+              noted: str | None = None) -> int | None:
     """Mark a run `interrupted` (an engine stop or death cut it off) and, given `retry` =
     (task id, fire, next attempt, engine), claim that attempt `retrying`, due at once; else,
     given `fallback` = (its task id, its name, the reason), claim the fallback's run
     `queued` for whichever engine leads next (`release`'s state), as the last attempt's
-    failure would have. The run's note names what follows it ("retried as run 8").
+    failure would have. The run's note names what follows it ("retried as run 8"), or
+    says `noted` when nothing does though its task asks for it (its fallback is paused).
 
     All happens in the caller's transaction, so no kill between them can lose what follows.
     Returns the follower's run id (None when none was asked for or it was claimed already).
@@ -125,6 +135,8 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
         follower = _claim_own(fallback_id, now, why, run_id)
         said = f"fell back to “{name}”, run {follower}"
     else:
+        if noted is not None:
+            note(run_id, "interrupted", noted)
         return None
     if follower is not None:
         note(run_id, "interrupted", said)

@@ -141,17 +141,19 @@ def one_shots_run(task: Task) -> frozenset[datetime]:
         f"({marks}) AND trigger IN ('schedule', 'catch_up')", [task.id, *texts]))
 
 
-def policies_of(task_ids: set[int]) -> dict[int, tuple[str, int, tuple[int, str] | None]]:
-    """Each task's name, retry count and fallback (its id and name; None: it has none)."""
+def policies_of(task_ids: set[int]) -> dict[int, tuple[str, int, tuple[int, str, bool] | None]]:
+    """Each task's name, retry count and fallback (its id, name and whether it is active —
+    not paused; None: it has none)."""
     if not task_ids:
         return {}
     Fallback = TaskRow.alias()
     rows = (TaskRow.select(TaskRow.id, TaskRow.name, TaskRow.retries, Fallback.id,
-                           Fallback.name)
+                           Fallback.name, Fallback.enabled)
             .join(Fallback, pw.JOIN.LEFT_OUTER, on=(TaskRow.fallback == Fallback.id))
             .where(TaskRow.id.in_(task_ids)).tuples())
-    return {int(tid): (str(name), int(retries), None if fid is None else (int(fid), str(fname)))
-            for tid, name, retries, fid, fname in rows}
+    return {int(tid): (str(name), int(retries),
+                       None if fid is None else (int(fid), str(fname), bool(on)))
+            for tid, name, retries, fid, fname, on in rows}
 
 
 # -- the engine's start-up and catch-up -----------------------------------------------------

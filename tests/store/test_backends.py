@@ -228,7 +228,7 @@ def test_a_cut_off_last_attempt_claims_its_fallback_for_the_next_engine(
             fb, "queued", "fallback", cut, 1)
         assert runs.unclaimed_manual() == [follower]
         assert runs.get(cut).reason == f"the engine died; fell back to “fb”, run {follower}"
-        assert task_queries.policies_of({a, fb}) == {a: ("a", 0, (fb, "fb")),
+        assert task_queries.policies_of({a, fb}) == {a: ("a", 0, (fb, "fb", True)),
                                                      fb: ("fb", 0, None)}
     with opened.write():  # the next engine's start takes it (and again, if that start is
         taken = ledger.adopt_all("next")  # retried after a fault)
