@@ -31,14 +31,22 @@ def _runs(cli: Any, task: str) -> list[dict[str, Any]]:
                   key=lambda r: r["id"])
 
 
-def test_a_paused_fallback_does_not_run_and_the_failed_run_says_so(
-        spawn: Any, cli: Any, tmp_path: Path) -> None:
+def _main_with_a_paused_rescue(spawn: Any, cli: Any, tmp_path: Path,
+                               command: str) -> tuple[Any, Path]:
+    """An engine, and a task `main` running `command` whose fallback `rescue` (it touches
+    the file returned) is paused."""
     engine = spawn()
     engine.wait_for("engine running")
     ran = tmp_path / "ran"
     assert cli("task", "add", "rescue", "--shell", "--command", f"touch {ran}").code == 0
     assert cli("task", "pause", "rescue").code == 0
-    assert cli("task", "add", "main", "--command", "false", "--fallback", "rescue").code == 0
+    assert cli("task", "add", "main", "--command", command, "--fallback", "rescue").code == 0
+    return engine, ran
+
+
+def test_a_paused_fallback_does_not_run_and_the_failed_run_says_so(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    _, ran = _main_with_a_paused_rescue(spawn, cli, tmp_path, "false")
     waited = cli("task", "run", "main", "--wait", "20")
     assert waited.code == 1 and "follows as run" not in waited.out, waited.out
     run_id = _runs(cli, "main")[0]["id"]
@@ -57,12 +65,7 @@ def test_a_paused_fallback_does_not_run_and_the_failed_run_says_so(
 
 def test_a_paused_fallback_does_not_run_after_a_kill_cut_its_task_off(
         spawn: Any, cli: Any, tmp_path: Path) -> None:
-    engine = spawn()
-    engine.wait_for("engine running")
-    ran = tmp_path / "ran"
-    assert cli("task", "add", "rescue", "--shell", "--command", f"touch {ran}").code == 0
-    assert cli("task", "pause", "rescue").code == 0
-    assert cli("task", "add", "main", "--command", "sleep 30", "--fallback", "rescue").code == 0
+    engine, ran = _main_with_a_paused_rescue(spawn, cli, tmp_path, "sleep 30")
     run_id = cli("task", "run", "main", "--json").json()["id"]
     wait_until(lambda: cli("run", "show", str(run_id), "--json").json()["status"]
                == "running", 15)
