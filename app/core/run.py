@@ -206,6 +206,11 @@ def note_beyond(run: Run) -> str | None:
     return note.removesuffix(f"; {said}")
 
 
+# why a run a person cancelled ended, whichever ended it: the engine that held it, or the
+# command or window that asked when no engine held it (`run show` said "why it ended: -" and
+# "note: cancelled by cli" of a run no engine held, "why it ended: cancelled on request" of
+# one an engine held); who asked is in the audit trail (`run.cancel`)
+CANCELLED = "cancelled on request"
 RETURNED = "returned"  # how a Python action that succeeded ended (its value: in its output)
 
 

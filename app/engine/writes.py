@@ -115,11 +115,14 @@ class RunWrites:
         self.hub.emit(self._event(record, status, self.clock.now()))
 
     def ended_unstarted(self, record: RunRecord, status: str, reason: str) -> None:
-        """A run that never started ended (`cancelled`)."""
+        """A run that never started ended (`cancelled`, `skipped`): a cancel's words are why
+        it ended, as a running one's are (`run show` said "why it ended: -"); its notes
+        (what it waited for) go with it, as a skip's go for its reason."""
         run_id = record.run_id
         now = self.clock.now()
+        words = {"error": reason, "reason": None} if status == "cancelled" else {"reason": reason}
         self.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
-                                                          "reason": reason}))
+                                                          **words}))
         self.hub.emit(self._event(record, status, now, reason))
 
     def interrupted(self, record: RunRecord, reason: str, follows: dict[str, Any], *,

@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 def _note(home: Path, run_id: int, reason: str) -> None:
     """Give a run a long note, as the engine writes one (an overlap skip, an upstream's
-    failure): the store's own cancel, with that reason."""
-    from app.store import cancels
+    failure): the run ended, with that reason."""
+    from app.store import ledger
     from app.store.database import Store
 
     store = Store.open(home)
     try:
         with store.write():
-            cancels.cancel(run_id, datetime.now(UTC), reason)
+            ledger.update(run_id, {"status": "cancelled", "finished_at": datetime.now(UTC),
+                                   "reason": reason})
     finally:
         store.close()
 
@@ -65,7 +66,8 @@ def test_run_show_reads_like_task_show_in_local_time_to_the_second(
         "      status": "cancelled", "     attempt": "1", "     trigger": "manual",
         "   scheduled": here(data["scheduled_for"]), "      queued": here(data["queued_at"]),
         "     started": "-", "    finished": here(data["finished_at"]), "    duration": "-",
-        "        late": "-", "   exit code": "-", "why it ended": "-",  # (not an error)
-        "        note": "cancelled by cli", "   after run": "-", "cancel asked": "yes",
+        "        late": "-", "   exit code": "-", "why it ended": "cancelled on request",
+        "        note": "-",  # (as an engine's cancel says it; who asked: the audit)
+        "   after run": "-", "cancel asked": "yes",
         "   celery id": "-", "  checkpoint": "-",
         "   resources": "-"}
