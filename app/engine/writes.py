@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core import rules
+from app.core.run import fell_back_to, retried_as
 from app.engine.clock import Clock
 from app.engine.events import EventHub, RunChanged
 from app.engine.ports import Ledger
@@ -87,8 +88,8 @@ class RunWrites:
             if follower is None:
                 end.said(None, None)
                 return
-            note = (f"retried as run {follower}" if fallback is None  # (a name may hold
-                    else f"fell back to “{fallback}”, run {follower}")  # braces: no format)
+            note = (retried_as(follower) if fallback is None
+                    else fell_back_to(fallback, follower))
             own = self._event(record, status, self.clock.now(), note)
             self.writer.submit(lambda: ledger.note(run_id, status, note),
                                lambda _result, error: end.said(

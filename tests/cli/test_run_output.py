@@ -71,3 +71,28 @@ def test_run_show_reads_like_task_show_in_local_time_to_the_second(
         "   after run": "-", "cancel asked": "yes",
         "   celery id": "-", "  checkpoint": "-",
         "   resources": "-"}
+
+
+def test_run_list_shows_what_followed_a_run_before_why_it_was_claimed(cli: Any, home: Path
+                                                                       ) -> None:
+    """A last attempt's note is why it was claimed (its retry's words, long), then what
+    followed it: `run list`'s NOTE cut the fallback off at 60 columns behind the retry's
+    words. What followed comes first now; `run show` and `--json` keep the note as stored."""
+    from app.store import ledger
+    from app.store.database import Store
+
+    assert cli("task", "add", "t", "--command", "false", "--manual").code == 0
+    run = cli("task", "run", "t", "--json").json()["id"]
+    note = ("retry of run 5 (attempt 1 failed: exit code 1), due 0.1 s after it ended, the "
+            "retry delay ± 10 %; fell back to “rescue”, run 9")
+    store = Store.open(home)
+    try:
+        with store.write():
+            ledger.update(run, {"status": "failed", "finished_at": datetime.now(UTC),
+                                "exit_code": 1, "reason": note})
+    finally:
+        store.close()
+    (line,) = cli("run", "list").out.splitlines()[1:]
+    assert line.endswith("exit code 1 · fell back to “rescue”, run 9; retry of run 5 …"), line
+    assert cli("run", "list", "--json").json()[0]["reason"] == note
+    assert f"        note: {note}\n" in cli("run", "show", str(run)).out
