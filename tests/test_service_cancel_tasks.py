@@ -44,8 +44,8 @@ def test_every_run_in_progress_of_the_tasks_in_one_commit(service: Any) -> None:
     assert stopped.asked_before == []
     for run in (a1, a2, b1):
         again = service.get_run(run.id)
-        assert (again.status, again.finished_at, again.reason) == ("cancelled", later,
-                                                                   "cancelled by cli")
+        assert (again.status, again.finished_at, again.error, again.reason) == (
+            "cancelled", later, "cancelled on request", None)
     assert service.get_run(done.id).finished_at == NOW
     assert service.get_run(o1.id).status == "queued"
     events = _cancels(service)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from app.cli.output import broken, local_times, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
+from app.core.errors import ValidationError
 from app.core.nouns import plural
 
 if TYPE_CHECKING:
@@ -17,9 +18,15 @@ if TYPE_CHECKING:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    if args.yes and not args.accept_unkeyed:
+        raise ValidationError("yes", "goes with --accept-unkeyed")
     svc = service(args)
     if args.accept_unkeyed:
-        return _accept_unkeyed(svc, args.json)
+        try:
+            return _accept_unkeyed(svc, args)
+        except Declined as exc:
+            print(f"tickwork: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
     if args.verify:
         report = svc.verify_audit()
         if args.json:
@@ -45,21 +52,53 @@ def _table(events: list[dict[str, Any]]) -> None:
            for e, at in zip(events, local_times([e["at"] for e in events]), strict=True)])
 
 
-def _accept_unkeyed(svc: Service, as_json: bool) -> int:
+def _accept_unkeyed(svc: Service, args: argparse.Namespace) -> int:
     """Accept the events recorded without the trail's key (a command run while the keyring
-    was locked), listing each: they are the person's to recognise."""
+    was locked), listed first: they are the person's to recognise. On a terminal they are
+    asked; elsewhere `--yes` says so, else nothing is accepted (exit 2), as a change no one
+    can take back must not be made by a script that never looked (it accepted at once)."""
     from datetime import UTC, datetime
 
     from app.store import audit_check
 
+    with svc.store.read():
+        found = audit_check.unkeyed_events()
+    if not found:
+        print_json([]) if args.json else print("nothing to accept: every event of the keyed "
+                                               "trail is keyed")
+        return EXIT_OK
+    asked = not args.yes
+    if asked:
+        if not args.json:
+            _table([e.to_json() for e in found])
+        _ask(len(found))
     with svc.store.write():
-        accepted = [e.to_json() for e in audit_check.accept_unkeyed("cli", datetime.now(UTC))]
-    if as_json:
+        accepted = [e.to_json() for e in audit_check.accept_unkeyed(
+            "cli", datetime.now(UTC), shown=[(e.id, e.hash) for e in found])]
+    if args.json:
         print_json(accepted)
-    elif not accepted:
-        print("nothing to accept: every event of the keyed trail is keyed")
-    else:
+        return EXIT_OK
+    if not asked:
         _table(accepted)
-        print(f"accepted {plural(len(accepted), 'event')} recorded while the keyring was "
-              f"unavailable (audited as {audit_check.ACCEPT})")
+    print(f"accepted {plural(len(accepted), 'event')} recorded while the keyring was "
+          f"unavailable (audited as {audit_check.ACCEPT})")
     return EXIT_OK
+
+
+def _ask(count: int) -> None:
+    """Ask on the terminal whether to accept `count` events; raise unless the answer is yes
+    (no terminal to ask on: `--yes` is needed)."""
+    events = plural(count, "event")
+    if not sys.stdin.isatty():
+        raise ValidationError("accept-unkeyed", f"{events} recorded while the keyring was "
+                              "unavailable would be accepted as yours: add --yes to accept "
+                              "them (standard input is not a terminal to ask on)")
+    print(f"accept {'this event' if count == 1 else f'these {events}'} as yours? [y/N] ",
+          end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise Declined("nothing accepted")
+
+
+class Declined(Exception):
+    """The person said no: nothing was changed."""

@@ -191,7 +191,11 @@ def _audit(p: Parser) -> None:
     p.add_argument("--verify", action="store_true", help="check the hash chain")
     p.add_argument("--accept-unkeyed", action="store_true",
                    help="list the events recorded while the keyring was unavailable (which "
-                   "--verify fails on) and accept them as yours, with a keyed event")
+                   "--verify fails on) and, asked on a terminal, accept them as yours, with a "
+                   "keyed event")
+    p.add_argument("--yes", action="store_true",
+                   help="with --accept-unkeyed: accept them without asking (without it, "
+                   "nothing is accepted when standard input is not a terminal)")
     p.add_argument("--limit", metavar="N", type=int_arg("limit", 1), default=50,
                    help="at most N events (default 50)")
     p.add_argument("--search", metavar="TEXT",

@@ -19,6 +19,7 @@ import contextlib
 import errno
 import os
 import sys
+from pathlib import Path
 from typing import Any, TextIO, cast
 
 ESCAPED = "tickwork.escaped"
@@ -97,6 +98,23 @@ class Stdout:
 
     def isatty(self) -> bool:
         return self._stream is not None and self._stream.isatty()
+
+    def write_file(self, file: Path) -> None:
+        """Write the bytes of `file` (`backup -`'s copy) after the text printed so far; a
+        write that fails raises `OutputLost`, as a text write's does."""
+        self.flush()
+        if self._stream is None:
+            self._failed = OutputLost(errno.EBADF, os.strerror(errno.EBADF))
+            raise self._failed
+        out = self._stream.buffer
+        with file.open("rb") as source:
+            try:
+                while chunk := source.read(1 << 20):
+                    out.write(chunk)
+                out.flush()
+            except OSError as exc:
+                self._failed = OutputLost(exc.errno, exc.strerror)
+                raise self._failed from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

@@ -57,17 +57,16 @@ def refuse_gone(args: argparse.Namespace, home: Path) -> None:
 
     if getattr(args, "new_home", False):
         return
-    gone = kept_homes.missing(home, "Tickwork",
-                              "name where it went with `--home` or TICKWORK_HOME")
+    from app.store.home import home_named_by
+
+    named_by = home_named_by(args.home)
+    gone = kept_homes.missing(home, "Tickwork", named_by)
     if gone is not None:
-        raise ValidationError("home" if args.home or not os.environ.get("TICKWORK_HOME")
-                              else "TICKWORK_HOME", gone)
+        raise ValidationError("TICKWORK_HOME" if named_by == "TICKWORK_HOME" else "home", gone)
 
 
 def _named_home(args: argparse.Namespace) -> bool:
     """Whether the home was named (`--home`, $TICKWORK_HOME), not the platform's default."""
-    import os
-
     return bool(args.home or os.environ.get("TICKWORK_HOME"))
 
 

@@ -5,7 +5,8 @@ file itself, each in a home that is this user's (as every command's is).
 then the audit trail's verification, `audit --verify`'s one and words, then one per stored
 task this version cannot read, or one for a store a newer Tickwork upgraded, which no
 command here opens; exit 0 sound, 1 problems). `backup
-[FILE]` copies the store online (SQLite's backup API), 0600. `restore FILE` verifies the
+[FILE]` copies the store online (SQLite's backup API), 0600; `backup -` (or /dev/stdout) to
+standard output, as `export -`, refused on a terminal. `restore FILE` verifies the
 file (a Tickwork store this version can open, integrity ok), refuses while an engine holds
 the store (it takes the engine lock itself for the duration, so none can start
 meanwhile), keeps the current store as a `restore` backup, puts the file in place, and
@@ -39,7 +40,8 @@ def add_store_commands(sub: Any) -> None:
                          "(read-only)")
     sub.add_command("backup", lambda p: p.add_argument(
         "file", nargs="?", type=file_arg("file"),
-        help="where to write it (default: a new file in backups/ under the home)"),
+        help="where to write it (default: a new file in backups/ under the home; - for "
+             "standard output, not a terminal)"),
         help="back up the store now (online, 0600)")
     sub.add_command("restore", _restore_options,
                     help="replace the store with a backup (no engine may run)")
@@ -195,6 +197,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from app.store.integrity import identify
 
     home = _sqlite_home(args)
+    if args.file is not None and _to_stdout(args.file):
+        if sys.stdout.isatty():
+            raise ValidationError("file", "- is standard output, here a terminal, and a backup "
+                                  "is a binary SQLite file: redirect it (`tickwork backup - > "
+                                  "FILE`, `| ssh …`) or name a file")
+        return _backup_to_stdout(home)
     typed = Path(args.file).expanduser() if args.file else None
     dest = typed.resolve() if typed is not None else None
     if typed is not None and dest is not None:
@@ -208,6 +216,41 @@ def cmd_backup(args: argparse.Namespace) -> int:
                          f"stored in {home} yet")
     path = backup.make(home, dest, kind="manual")
     print(shown(f"backed up {home / DB_NAME} to {path}"))
+    return EXIT_OK
+
+
+def _to_stdout(file: str) -> bool:
+    """Whether a FILE names standard output, as export's does: `-` (not `./-`, a file so
+    named), or `/dev/stdout`. `backup -` wrote a file called `-`."""
+    from app.cli.transfer import named
+    from app.transfer import is_stdout
+
+    return is_stdout(named(file))
+
+
+def _backup_to_stdout(home: Path) -> int:
+    """`backup -`: the copy is made as any backup is (online, whole, one self-contained
+    file) in a private temporary folder, then written to standard output and removed."""
+    import tempfile
+
+    from app.cli.stdout import Stdout
+    from app.store import backup
+    from app.store.home import DB_NAME
+    from app.store.integrity import identify
+
+    if identify(home / DB_NAME) is None:
+        raise StoreError(f"{home / DB_NAME}: there is no store to back up: nothing has been "
+                         f"stored in {home} yet")
+    with tempfile.TemporaryDirectory(prefix="tickwork-backup-") as folder:
+        copy = backup.make(home, Path(folder) / DB_NAME, kind="manual")
+        out = sys.stdout
+        if isinstance(out, Stdout):
+            out.write_file(copy)
+        else:  # (a caller that left the interpreter's own stream in place)
+            out.flush()
+            out.buffer.write(copy.read_bytes())
+            out.buffer.flush()
+    print(shown(f"backed up {home / DB_NAME} to standard output"), file=sys.stderr)
     return EXIT_OK
 
 

@@ -15,8 +15,10 @@ job is, unique in the file, and the same each time the file is imported.
   /mnt` → `rsync-notes`, `/usr/bin/report weekly` → `report-weekly`), where a redirection's
   file and the value after a long option (`--since 15m`) are not arguments.
 - Two lines with one name: the first keeps it, the next get their schedule after it, then
-  `#2`, `#3`. A line added below never renames the tasks imported before, so importing the
-  file again is refused by name (nothing is created twice).
+  `#2`, `#3`; a list's comma, which a name cannot hold, written `+` (`true (0 0 1+15 * 1)`:
+  written as a space, `true (0 0 1 15 * 1)` read as six fields, month 15). A line added
+  below never renames the tasks imported before, so importing the file again is refused by
+  name (nothing is created twice).
 """
 
 from __future__ import annotations
@@ -99,11 +101,12 @@ def command_name(command: str, depth: int = 0) -> str:
 
 def unique_names(bases: list[str], schedules: list[str]) -> list[str]:
     """The names in file order, unique (without case): the first line keeps its name, the
-    next with that name get their schedule after it, and one still taken `#2`, `#3`."""
+    next with that name get their schedule after it (a comma in it as `+`), and one still
+    taken `#2`, `#3`."""
     taken: set[str] = set()
     out: list[str] = []
     for base, expr in zip(bases, schedules, strict=True):
-        name = base if base.casefold() not in taken else f"{base} ({expr.replace(',', ' ')})"
+        name = base if base.casefold() not in taken else f"{base} ({expr.replace(',', '+')})"
         candidate, n = name, 2
         while candidate.casefold() in taken:
             candidate, n = f"{name} #{n}", n + 1

@@ -200,12 +200,17 @@ def note_beyond(run: Run) -> str | None:
     note = run.note
     if note is None or run.retried_as is None:
         return note
-    said = f"retried as run {run.retried_as}"
+    said = retried_as(run.retried_as)
     if note == said:
         return None
     return note.removesuffix(f"; {said}")
 
 
+# why a run a person cancelled ended, whichever ended it: the engine that held it, or the
+# command or window that asked when no engine held it (`run show` said "why it ended: -" and
+# "note: cancelled by cli" of a run no engine held, "why it ended: cancelled on request" of
+# one an engine held); who asked is in the audit trail (`run.cancel`)
+CANCELLED = "cancelled on request"
 RETURNED = "returned"  # how a Python action that succeeded ended (its value: in its output)
 
 
@@ -223,13 +228,38 @@ def ending(exit_code: int | None, error: str | None, status: str | None = None) 
     return stopped_by(exit_code) or f"exit code {exit_code}"
 
 
+RETRIED_AS = "retried as run "  # what followed an attempt that failed, in its note
+FELL_BACK_TO = "fell back to "
+
+
+def retried_as(follower: int) -> str:
+    """The note of an attempt its retry, run `follower`, followed."""
+    return f"{RETRIED_AS}{follower}"
+
+
+def fell_back_to(fallback: str, follower: int) -> str:
+    """The note of a last attempt its task's `fallback` followed, as run `follower`."""
+    return f"{FELL_BACK_TO}“{fallback}”, run {follower}"  # (a name may hold braces)
+
+
+def followed_first(note: str) -> str:
+    """A run's notes (`; ` between them) with what followed it first ("fell back to “rescue”,
+    run 9; retry of run 5 (attempt 1 failed: …)"): added last, it was cut off behind why the
+    run was claimed (`run list`'s NOTE, 60 columns), though it is the news."""
+    parts = note.split("; ")
+    followed = [p for p in parts if p.startswith((RETRIED_AS, FELL_BACK_TO))]
+    return "; ".join(followed + [p for p in parts if p not in followed]) if followed else note
+
+
 def result_note(exit_code: int | None, error: str | None, note: str | None,
                 status: str) -> str:
-    """How a run ended (`ending`, of a run now `status`), then its note: "exit code 2 ·
-    retried as run 8", as the Runs view's "Result / note" and `run list`'s NOTE both say it
-    ("" when neither has anything). `run list` printed the raw error there, every line of a
-    Python action's exception; `run show` and the run's details keep the error whole."""
-    return " · ".join(filter(None, (ending(exit_code, error, status), note)))
+    """How a run ended (`ending`, of a run now `status`), then its note, what followed the
+    run first (`followed_first`): "exit code 2 · retried as run 8", as the Runs view's
+    "Result / note" and `run list`'s NOTE both say it ("" when neither has anything). `run
+    list` printed the raw error there, every line of a Python action's exception; `run show`
+    and the run's details keep the error and the note whole, as stored."""
+    return " · ".join(filter(None, (ending(exit_code, error, status),
+                                    followed_first(note) if note else None)))
 
 
 # what ended a run that did not fail (a person's cancel, its timeout, the engine's stop, a

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
+from app.core.run import CANCELLED
 from app.core.task import Task
 from app.engine.dispatcher import Dispatcher
 from app.engine.records import QUEUED, WAITING, RunRecord
@@ -91,9 +92,9 @@ class Requests:
             if what == ADOPT:
                 adopt.append(run_id)
             elif what == CANCEL:
-                d.cancel(run_id, "cancelled on request")
+                d.cancel(run_id, CANCELLED)
             else:
-                d.finish_unstarted(run_id, "cancelled", "cancelled on request")
+                d.finish_unstarted(run_id, "cancelled", CANCELLED)
         self.adopt(adopt)
 
     def adopt(self, run_ids: list[int]) -> None:

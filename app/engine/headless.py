@@ -65,7 +65,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.service import Service
     from app.store import kept_homes
     from app.store.database import Store
-    from app.store.home import SHARED_NAME, resolve_home, stop_command
+    from app.store.home import SHARED_NAME, home_named_by, resolve_home, stop_command
     from app.store.location import resolve_store
     from app.store.lock import SharedMark
 
@@ -83,8 +83,10 @@ def run_headless(args: argparse.Namespace) -> int:
         if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, on_signal)
     url = resolve_store(getattr(args, "store", None), home)
-    if url is None and not getattr(args, "new_home", False) and (  # (its choice of a
-            gone := kept_homes.missing(home)) is not None:  # shared store gone with it too)
+    named_by = home_named_by(args.home)  # (the line that says it is gone names it so)
+    # (its choice of a shared store gone with it too)
+    if url is None and not getattr(args, "new_home", False) and (
+            gone := kept_homes.missing(home, named_by=named_by)) is not None:
         raise Halted(gone, EXIT_HOME_GONE)
     try:
         store = _open_when_there_is_room(lambda: Store.open(

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core import rules
+from app.core.run import fell_back_to, retried_as
 from app.engine.clock import Clock
 from app.engine.events import EventHub, RunChanged
 from app.engine.ports import Ledger
@@ -86,9 +87,8 @@ class RunWrites:
             if follower is None:
                 end.said(None, None)
                 return
-            self._end_noted(record, status, end, (
-                f"retried as run {follower}" if fallback is None  # (a name may hold
-                else f"fell back to “{fallback}”, run {follower}"))  # braces: no format)
+            self._end_noted(record, status, end, retried_as(follower) if fallback is None
+                            else fell_back_to(fallback, follower))
         return said
 
     def unfollowed(self, record: RunRecord, status: str, end: EndSaid, note: str) -> None:
@@ -124,11 +124,14 @@ class RunWrites:
         self.hub.emit(self._event(record, status, self.clock.now()))
 
     def ended_unstarted(self, record: RunRecord, status: str, reason: str) -> None:
-        """A run that never started ended (`cancelled`)."""
+        """A run that never started ended (`cancelled`, `skipped`): a cancel's words are why
+        it ended, as a running one's are (`run show` said "why it ended: -"); its notes
+        (what it waited for) go with it, as a skip's go for its reason."""
         run_id = record.run_id
         now = self.clock.now()
+        words = {"error": reason, "reason": None} if status == "cancelled" else {"reason": reason}
         self.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
-                                                          "reason": reason}))
+                                                          **words}))
         self.hub.emit(self._event(record, status, now, reason))
 
     def interrupted(self, record: RunRecord, reason: str, follows: dict[str, Any], *,

@@ -194,12 +194,14 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
     from app.service import Service
     from app.store import kept_homes
     from app.store.database import Store
+    from app.store.home import HOME_VAR, home_named_by
 
+    named_by = home_named_by(args.home)  # (how to name another home says it as they did)
     try:
         if url is None and not args.new_home and kept_homes.gone(home) is not None:
             if args.minimized:  # at login nobody is there to see a new empty home made
-                raise StoreError(kept_homes.missing(home, "Tickwork") or "")
-            if not start_afresh(home, signals):
+                raise StoreError(kept_homes.missing(home, "Tickwork", named_by) or "")
+            if not start_afresh(home, signals, named_by):
                 return 1
         store = Store.open(home, actor="gui", check=not args.no_engine,  # quick_check
                            url=url)
@@ -210,8 +212,9 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
             QMessageBox.critical(
                 None, "Tickwork cannot open its data",
                 f"{message}\n\nNothing was changed. Check the folder or the server, or start "
-                "Tickwork with another one (tickwork --home DIR, tickwork settings "
-                "--shared-store off).")
+                "Tickwork with another one ("
+                + (f"{HOME_VAR}=DIR tickwork" if named_by == HOME_VAR else "tickwork --home DIR")
+                + ", tickwork settings --shared-store off).")
         return 1
     service = Service(store, "gui")
     engine = None if args.no_engine else Engine(store)
@@ -244,9 +247,10 @@ class Reopen(NamedTuple):
     url: str | None
 
 
-def start_afresh(home: Path, signals: QuitOnSignals) -> bool:
+def start_afresh(home: Path, signals: QuitOnSignals, named_by: str | None = "--home") -> bool:
     """The person's choice, for a home an engine kept a store in and gone (moved, deleted,
-    or on a drive not mounted yet): a new, empty home in its place, or quit (the default)."""
+    or on a drive not mounted yet): a new, empty home in its place, or quit (the default).
+    `named_by`: how the home was named (`home.home_named_by`), as the question names it."""
     from app.gui.qt import QMessageBox
     from app.store import kept_homes
 
@@ -256,9 +260,9 @@ def start_afresh(home: Path, signals: QuitOnSignals) -> bool:
     box = QMessageBox(QMessageBox.Icon.Warning, "Tickwork's data is not there",
                       f"{what[0].upper()}{what[1:]}: moved or deleted, or on a drive not "
                       "mounted yet? An engine kept its tasks there.")
-    box.setInformativeText("Put it back and open Tickwork again, or open it with --home "
-                           "naming where it went. Start afresh makes a new, empty home in "
-                           "its place.")
+    box.setInformativeText(f"Put it back and open Tickwork again, or open it with "
+                           f"{kept_homes.naming(named_by).replace('`', '')} naming where it "
+                           "went. Start afresh makes a new, empty home in its place.")
     afresh = box.addButton("Start &afresh", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(box.addButton("&Quit", QMessageBox.ButtonRole.RejectRole))
     box.exec()

@@ -101,12 +101,10 @@ def _walk(key: bytes | None, keyed_from: int | None, want: int = 0,
     return walk
 
 
-def accept_unkeyed(actor: str, now: datetime) -> list[AuditItem]:
-    """In a write transaction: accept the events of the keyed span recorded without the key
-    (a command run while the keyring was locked) with one keyed ACCEPT event naming each by
-    id and hash, so the trail verifies again; what is recorded later without the key is not
-    covered. Returns the events accepted (none: nothing to accept). StoreError when the trail
-    has another problem, or the key cannot be read now (the acceptance must be keyed)."""
+def unkeyed() -> list[tuple[int, str]]:
+    """The events of the keyed span recorded without the key and not accepted yet, by id and
+    hash, oldest first: what `accept_unkeyed` would accept. StoreError when the trail has
+    another problem, or the key cannot be read now (the acceptance must be keyed)."""
     keys = audit.chain_keys()
     store = audit.read_meta().get(audit.STORE_KEY)
     try:
@@ -119,11 +117,31 @@ def accept_unkeyed(actor: str, now: datetime) -> list[AuditItem]:
     walk = _walk(key.key, key.keyed_from, 0, key.adopted, accepting=True)
     if walk.problem:
         raise StoreError(f"cannot accept: {walk.problem.problem}")
-    if walk.unkeyed:
+    return list(walk.unkeyed)
+
+
+def unkeyed_events() -> list[AuditItem]:
+    """The events `unkeyed` names, whole (a person recognises them before accepting)."""
+    return audit_log.by_ids([i for i, _ in unkeyed()])
+
+
+def accept_unkeyed(actor: str, now: datetime,
+                   shown: list[tuple[int, str]] | None = None) -> list[AuditItem]:
+    """In a write transaction: accept the events of the keyed span recorded without the key
+    (a command run while the keyring was locked) with one keyed ACCEPT event naming each by
+    id and hash, so the trail verifies again; what is recorded later without the key is not
+    covered. Returns the events accepted (none: nothing to accept). StoreError when the trail
+    has another problem, the key cannot be read now (the acceptance must be keyed), or they
+    are not the events `shown` (by id and hash) to the person who accepts them."""
+    found = unkeyed()
+    if shown is not None and [tuple(e) for e in shown] != found:
+        raise StoreError("cannot accept: the events recorded without the key changed since "
+                         "they were listed; list them again")
+    if found:
         with write_batch():
-            audit.append(actor, ACCEPT, None, None,
-                         {"events": [[i, h] for i, h in walk.unkeyed]}, now)
-    return audit_log.by_ids([i for i, _ in walk.unkeyed])
+            audit.append(actor, ACCEPT, None, None, {"events": [[i, h] for i, h in found]},
+                         now)
+    return audit_log.by_ids([i for i, _ in found])
 
 
 def verify() -> AuditReport:

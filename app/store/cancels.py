@@ -71,7 +71,8 @@ def take_over_retries(engine: str) -> int:
     return int(RunRow.update(engine=engine).where(RunRow.status == "retrying").execute())
 
 
-def cancel(run_id: int, now: datetime, reason: str) -> None:
-    """End a run no engine holds: cancelled now."""
-    RunRow.update(status="cancelled", finished_at=now, cancel_requested=True,
-                  reason=reason).where(RunRow.id == run_id).execute()
+def cancel(run_id: int, now: datetime, why: str) -> None:
+    """End a run no engine holds: cancelled now, `why` as why it ended (as an engine's
+    cancel keeps it), its notes (what it waited for) gone with it."""
+    RunRow.update(status="cancelled", finished_at=now, cancel_requested=True, error=why,
+                  reason=None).where(RunRow.id == run_id).execute()

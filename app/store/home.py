@@ -33,6 +33,15 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     return platform_home()
 
 
+def home_named_by(explicit: object = None) -> str | None:
+    """How the data home was named: `--home` (`explicit`, given), else $TICKWORK_HOME when
+    set, else None (the platform's folder): what a message that tells how to name another
+    home names (they said `--home` to one who had set the variable)."""
+    if explicit is not None:
+        return "--home"
+    return HOME_VAR if os.environ.get(HOME_VAR) is not None else None
+
+
 def platform_home() -> Path:
     """The platform's per-user data folder for Tickwork (by default ~/.local/share/tickwork):
     the home of an engine started with no --home and no $TICKWORK_HOME, as the package's

@@ -26,7 +26,7 @@ import os
 import shlex
 from pathlib import Path
 
-from app.store.home import DB_NAME, FILE_MODE, is_default_home, make_private_dir
+from app.store.home import DB_NAME, FILE_MODE, HOME_VAR, is_default_home, make_private_dir
 
 log = logging.getLogger("tickwork.engine")
 
@@ -102,19 +102,28 @@ def gone(home: Path) -> str | None:
             else f"{store} is not there")
 
 
-def missing(home: Path, who: str = "the engine", elsewhere: str = "") -> str | None:
+def naming(named_by: str | None) -> str:
+    """The way to name another home, as the person named this one (`home.home_named_by`):
+    `--home`, TICKWORK_HOME, or either (the platform's folder: they named none)."""
+    if named_by == "--home":
+        return "`--home`"
+    return HOME_VAR if named_by == HOME_VAR else f"`--home` or {HOME_VAR}"
+
+
+def missing(home: Path, who: str = "the engine", named_by: str | None = "--home"
+            ) -> str | None:
     """Why `who` (`tickwork engine`; the window started at login, `--minimized`: nobody
     there to see what it made; the other commands, "Tickwork") makes no store in `home`:
     an engine kept one there and it is gone (its folder, or the file in it); None when
-    there is one, or never was. `elsewhere`: how to name where it went (by default, start
-    `who` with `--home`)."""
+    there is one, or never was. `named_by`: how `home` was named (`home.home_named_by`),
+    which the way to name where it went names."""
     what = gone(home)
     if what is None:
         return None
     again = " ".join(["tickwork", *([] if is_default_home(home) else
                                    ["--home", shlex.quote(str(home))]), NEW_HOME, "task",
                       "list"])
-    elsewhere = elsewhere or f"start {who} with `--home` naming where it went"
+    elsewhere = f"start {who} with {naming(named_by)} naming where it went"
     return (f"{what} (moved or deleted?): an engine kept its store there, and {who} makes "
             f"no new empty one in its place; put it back, or {elsewhere} (to start afresh "
             f"there, run `{again}` first)")

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.core.run import fell_back_to, retried_as
 from app.store.backend import execute, executemany, ids_joined, is_postgres
 from app.store.models import db, from_utc_text, utc_text
 
@@ -129,17 +130,17 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
         follower = claim(task_id, fire, attempt, "retrying", "retry", now, engine,
                          reason=f"retry of run {run_id}, interrupted when its engine ended",
                          parent_run_id=run_id, due_at=now)
-        said = f"retried as run {follower}"
+        if follower is not None:
+            note(run_id, "interrupted", retried_as(follower))
     elif fallback is not None:
         fallback_id, name, why = fallback
         follower = _claim_own(fallback_id, now, why, run_id)
-        said = f"fell back to “{name}”, run {follower}"
+        if follower is not None:
+            note(run_id, "interrupted", fell_back_to(name, follower))
     else:
         if noted is not None:
             note(run_id, "interrupted", noted)
         return None
-    if follower is not None:
-        note(run_id, "interrupted", said)
     return follower
 
 

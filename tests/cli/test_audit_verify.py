@@ -177,10 +177,10 @@ def test_events_recorded_while_the_keyring_was_locked_are_accepted_by_their_owne
         "accepts them")
 
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    locked = cli("audit", "--accept-unkeyed")  # an acceptance must be keyed itself
+    locked = cli("audit", "--accept-unkeyed", "--yes")  # an acceptance must be keyed itself
     assert locked.code == 1 and "the audit trail's key cannot be read now" in locked.err
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", kept)
-    accepted = cli("audit", "--accept-unkeyed")
+    accepted = cli("audit", "--accept-unkeyed", "--yes")
     assert accepted.code == 0, accepted.err
     lines = accepted.out.splitlines()
     assert lines[0].split() == ["ID", "WHEN", "WHO", "ACTION", "TARGET"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_transfer import ok, tickwork
+from tests.cli.test_transfer import ok, tickwork, tickwork_in
 
 
 def test_a_backup_is_never_written_through_a_link(tmp_path: Path) -> None:
@@ -62,3 +62,72 @@ def test_a_backup_to_a_read_only_folder_names_the_folder_and_exits_2(tmp_path: P
     said = f"tickwork: error: file: cannot write in {frozen}: Read-only file system\n"
     assert (exported.code, exported.err) == (2, said)
     assert (result.code, result.err) == (2, said)
+
+
+def test_a_backup_to_dash_is_written_to_standard_output_as_an_export_is(tmp_path: Path
+                                                                        ) -> None:
+    """`backup -` wrote a file named `-` in the current folder; `export -` writes standard
+    output. Now the backup is the bytes on standard output (a store whole, its tasks there),
+    what it did on stderr; `./-` still names a file called `-`."""
+    import sqlite3
+    import sys
+
+    from tests.conftest import ROOT
+
+    home, folder = tmp_path / "home", tmp_path / "here"
+    ok(home, "task", "add", "t", "--command", "true")
+    folder.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "backup",
+                           "-"], cwd=folder, capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode() == f"backed up {home / 'tickwork.db'} to standard output\n"
+    assert sorted(folder.iterdir()) == []
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(proc.stdout)
+    con = sqlite3.connect(copy)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert con.execute("SELECT name FROM task").fetchall() == [("t",)]
+    finally:
+        con.close()
+    named = tickwork_in(folder, home, "backup", "./-")
+    assert named.code == 0 and (folder / "-").is_file(), named.err
+
+
+def test_a_backup_to_dash_on_a_terminal_is_refused(tmp_path: Path) -> None:
+    """A binary SQLite file is not written to a terminal: one line naming the field, exit 2,
+    nothing written anywhere."""
+    import pty
+    import sys
+
+    from tests.conftest import ROOT
+
+    home, folder = tmp_path / "home", tmp_path / "here"
+    ok(home, "task", "add", "t", "--command", "true")
+    folder.mkdir()
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home), "backup",
+                             "-"], cwd=folder, stdout=follower, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(30) == 2
+    assert proc.stderr is not None
+    assert proc.stderr.read().decode() == (
+        "tickwork: error: file: - is standard output, here a terminal, and a backup is a "
+        "binary SQLite file: redirect it (`tickwork backup - > FILE`, `| ssh …`) or name a "
+        "file\n")
+    assert seen == b""
+    assert sorted(folder.iterdir()) == []
+    assert not (home / "backups").exists() or sorted((home / "backups").iterdir()) == []

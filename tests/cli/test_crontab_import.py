@@ -299,3 +299,22 @@ def test_dry_run_and_import_say_it_in_json_too(cli: Any) -> None:
     assert done["dry_run"] is False and [t["name"] for t in done["tasks"]] == [
         "backup the photos"]
     assert [t["name"] for t in cli("task", "list", "--json").json()] == ["backup the photos"]
+
+
+def test_lines_sharing_a_name_get_their_schedule_as_cron_writes_it(cli: Any) -> None:
+    """README: a second line with a name already used gets its schedule added to it. A list's
+    comma (which a name cannot hold) was written as a space: `true (0 0 1 15 * 1)` read as
+    six fields, month 15, not the line's `0 0 1,15 * 1`. Each line still gets its own name,
+    whatever the letter case, and they are the tasks made."""
+    text = ("0 0 * * * true\n0 0 1,15 * 1 true\n0 0 1,15 * 1 true\n5 0 * * * TRUE\n"
+            "@daily true\n")
+    dry = cli("import", "--no-verify", "--crontab", "-", "--dry-run", "--json", stdin=text)
+    assert dry.code == 0, dry.err  # (no program TRUE here)
+    names = [t["name"] for t in dry.json()["tasks"]]
+    assert names == ["true", "true (0 0 1+15 * 1)", "true (0 0 1+15 * 1) #2",
+                     "TRUE (5 0 * * *)", "true (@daily)"]
+    done = cli("import", "--no-verify", "--crontab", "-", stdin=text)
+    assert done.code == 0, done.err
+    assert sorted(t["name"] for t in cli("task", "list", "--json").json()) == sorted(names)
+    again = cli("import", "--no-verify", "--crontab", "-", stdin=text)  # (nothing is made twice)
+    assert again.code == 2 and len(cli("task", "list", "--json").json()) == 5

@@ -14,8 +14,14 @@ from typing import Any
 from tests.engine.conftest import EngineProcess
 
 GONE = ("(moved or deleted?): an engine kept its store there, and Tickwork makes no new empty "
-        "one in its place; put it back, or name where it went with `--home` or TICKWORK_HOME "
+        "one in its place; put it back, or start Tickwork with {how} naming where it went "
         "(to start afresh there, run `tickwork --home {home} --new-home task list` first)")
+
+
+
+def _gone(home: Path, how: str = "`--home`") -> str:
+    """The refusal's words for `home`, named by `how` (as the person named it)."""
+    return GONE.format(home=home, how=how)
 
 
 def _kept(cli: Any, home: Path, tmp_path: Path) -> None:
@@ -37,7 +43,7 @@ def test_a_command_on_a_kept_home_moved_away_makes_no_new_one(
     _kept(cli, home, tmp_path)
     away = tmp_path / "away"
     home.rename(away)
-    line = f"home: the data home {home} is not there {GONE.format(home=home)}"
+    line = f"home: the data home {home} is not there {_gone(home)}"
     for args in (("task", "add", "new", "--command", "true"), ("task", "list", "--json"),
                  ("run", "list"), ("export", str(tmp_path / "out.json")), ("check",),
                  ("settings", "--shared-store", "off"), ("engine", "stop")):
@@ -56,12 +62,12 @@ def test_its_store_file_deleted_and_tickwork_home_naming_it_say_the_same(
     _kept(cli, home, tmp_path)
     store = home / "tickwork.db"
     store.rename(tmp_path / "kept.db")
-    _refused(cli("task", "list"), f"home: {store} is not there {GONE.format(home=home)}")
+    _refused(cli("task", "list"), f"home: {store} is not there {_gone(home)}")
     monkeypatch.setenv("TICKWORK_HOME", str(home))
     by_variable = tickwork.run(["task", "add", "new", "--command", "true"], timeout=60)
     assert (by_variable.returncode, by_variable.stderr) == (
         2, f"tickwork: error: TICKWORK_HOME: {store} is not there "
-        f"{GONE.replace('--home {home} ', '')}\n"), by_variable
+        f"{GONE.replace('--home {home} ', '').format(how='TICKWORK_HOME')}\n"), by_variable
     assert not store.exists()
     assert cli("--new-home", "task", "list", "--json").json() == []
     assert cli("task", "list", "--json").json() == []  # (a store there now: no refusal)
@@ -119,11 +125,11 @@ def test_a_restore_into_a_kept_home_gone_makes_no_new_one(
     away = tmp_path / "away"
     home.rename(away)
     _refused(cli("restore", str(backup)),
-             f"home: the data home {home} is not there {GONE.format(home=home)}")
+             f"home: the data home {home} is not there {_gone(home)}")
     assert not home.exists()
     home.mkdir()  # a drive's mount point, the drive not mounted
     _refused(cli("restore", str(backup)),
-             f"home: {home / 'tickwork.db'} is not there {GONE.format(home=home)}")
+             f"home: {home / 'tickwork.db'} is not there {_gone(home)}")
     assert list(home.iterdir()) == []
     home.rmdir()
     away.rename(home)

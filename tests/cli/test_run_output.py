@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 def _note(home: Path, run_id: int, reason: str) -> None:
     """Give a run a long note, as the engine writes one (an overlap skip, an upstream's
-    failure): the store's own cancel, with that reason."""
-    from app.store import cancels
+    failure): the run ended, with that reason."""
+    from app.store import ledger
     from app.store.database import Store
 
     store = Store.open(home)
     try:
         with store.write():
-            cancels.cancel(run_id, datetime.now(UTC), reason)
+            ledger.update(run_id, {"status": "cancelled", "finished_at": datetime.now(UTC),
+                                   "reason": reason})
     finally:
         store.close()
 
@@ -65,7 +66,33 @@ def test_run_show_reads_like_task_show_in_local_time_to_the_second(
         "      status": "cancelled", "     attempt": "1", "     trigger": "manual",
         "   scheduled": here(data["scheduled_for"]), "      queued": here(data["queued_at"]),
         "     started": "-", "    finished": here(data["finished_at"]), "    duration": "-",
-        "        late": "-", "   exit code": "-", "why it ended": "-",  # (not an error)
-        "        note": "cancelled by cli", "   after run": "-", "cancel asked": "yes",
+        "        late": "-", "   exit code": "-", "why it ended": "cancelled on request",
+        "        note": "-",  # (as an engine's cancel says it; who asked: the audit)
+        "   after run": "-", "cancel asked": "yes",
         "   celery id": "-", "  checkpoint": "-",
         "   resources": "-"}
+
+
+def test_run_list_shows_what_followed_a_run_before_why_it_was_claimed(cli: Any, home: Path
+                                                                       ) -> None:
+    """A last attempt's note is why it was claimed (its retry's words, long), then what
+    followed it: `run list`'s NOTE cut the fallback off at 60 columns behind the retry's
+    words. What followed comes first now; `run show` and `--json` keep the note as stored."""
+    from app.store import ledger
+    from app.store.database import Store
+
+    assert cli("task", "add", "t", "--command", "false", "--manual").code == 0
+    run = cli("task", "run", "t", "--json").json()["id"]
+    note = ("retry of run 5 (attempt 1 failed: exit code 1), due 0.1 s after it ended, the "
+            "retry delay ± 10 %; fell back to “rescue”, run 9")
+    store = Store.open(home)
+    try:
+        with store.write():
+            ledger.update(run, {"status": "failed", "finished_at": datetime.now(UTC),
+                                "exit_code": 1, "reason": note})
+    finally:
+        store.close()
+    (line,) = cli("run", "list").out.splitlines()[1:]
+    assert line.endswith("exit code 1 · fell back to “rescue”, run 9; retry of run 5 …"), line
+    assert cli("run", "list", "--json").json()[0]["reason"] == note
+    assert f"        note: {note}\n" in cli("run", "show", str(run)).out

@@ -17,9 +17,9 @@ def test_runs_nobody_took_end_at_once(cli: Any) -> None:
     out = cli("task", "cancel", "long")
     assert (out.code, out.out, out.err) == (
         0, "run 1 of 'long': cancelled\nrun 3 of 'long': cancelled\n", "")
-    runs = {r["id"]: (r["status"], r["reason"]) for r in cli("run", "list", "--json").json()}
-    assert runs == {1: ("cancelled", "cancelled by cli"), 2: ("queued", None),
-                    3: ("cancelled", "cancelled by cli")}
+    runs = {r["id"]: (r["status"], r["error"]) for r in cli("run", "list", "--json").json()}
+    assert runs == {1: ("cancelled", "cancelled on request"), 2: ("queued", None),
+                    3: ("cancelled", "cancelled on request")}
     assert cli("task", "cancel", "1").out == ("task 1 'long' has no run in progress: nothing "
                                               "cancelled\n")
 

@@ -200,7 +200,7 @@ def test_names_are_unique_in_the_file_and_a_line_added_below_renames_none() -> N
     text = ("0 1 * * * /bin/backup.sh\n0 2 * * 1,3 /bin/backup.sh\n0 2 * * 1,3 /bin/backup.sh\n"
             "@daily rsync -a ~/notes /mnt\n")
     names = [t.name for t in read_crontab(text).tasks]
-    assert names == ["backup", "backup (0 2 * * 1 3)", "backup (0 2 * * 1 3) #2",
+    assert names == ["backup", "backup (0 2 * * 1+3)", "backup (0 2 * * 1+3) #2",
                      "rsync-notes"]
     assert names == [t.name for t in read_crontab(text).tasks]  # the same file, the same names
     for name in names:

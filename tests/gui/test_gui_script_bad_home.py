@@ -57,12 +57,15 @@ def test_a_bad_variable_its_engine_reads_is_said_in_a_box(qtbot: Any, qapp: Any,
     assert not (tmp_path / "home").exists()
 
 
+@pytest.mark.parametrize("how", ["--home", "TICKWORK_HOME"])
 def test_the_window_started_at_login_makes_no_new_home_where_an_engine_kept_one(
-        qtbot: Any, qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        qtbot: Any, qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        how: str) -> None:
     """`tickwork --minimized` (the login entry) on a data home an engine kept, moved or on a
     drive not mounted yet: nobody is there to see a new empty home made in its place (and a
     folder moved back then goes inside it), so a box says where it went, exit 1, nothing
-    made. Opened by a person (no `--minimized`), the window asks first (below)."""
+    made. Opened by a person (no `--minimized`), the window asks first (below). How to name
+    another home is said as this one was named (it said `--home` of a TICKWORK_HOME)."""
     from app.gui import bootstrap
     from app.store import kept_homes
 
@@ -70,14 +73,20 @@ def test_the_window_started_at_login_makes_no_new_home_where_an_engine_kept_one(
     kept_homes.note(home)  # (as an engine notes the home it keeps a store in)
     box = answer_question(qtbot, "OK")
     try:
-        code = bootstrap.main(["--home", str(home), "--minimized"])
+        if how == "TICKWORK_HOME":
+            monkeypatch.setenv("TICKWORK_HOME", str(home))
+        code = bootstrap.main([*(["--home", str(home)] if how == "--home" else []),
+                               "--minimized"])
     finally:
         qapp.setQuitOnLastWindowClosed(True)
     assert code == 1 and box.done
     assert box.title == "Tickwork cannot open its data", box.title
+    named = "`--home`" if how == "--home" else "TICKWORK_HOME"
     assert (f"the data home {home} is not there (moved or deleted?): an engine kept its store "
             "there, and Tickwork makes no new empty one in its place; put it back, or start "
-            "Tickwork with `--home` naming where it went") in box.text, box.text
+            f"Tickwork with {named} naming where it went") in box.text, box.text
+    other = "tickwork --home DIR" if how == "--home" else "TICKWORK_HOME=DIR tickwork"
+    assert f"start Tickwork with another one ({other}, " in box.text, box.text
     assert not home.exists()
 
 

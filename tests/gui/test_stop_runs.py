@@ -203,14 +203,14 @@ def test_a_run_that_ended_before_the_commit_is_left_alone(gui_factory: Any, cli:
     gui.quiet()
     assert cli("run", "cancel", str(ended.id)).code == 0  # (the window not told yet)
     before = s.get_run(ended.id)
-    assert before.status == "cancelled" and before.reason == "cancelled by cli"
+    assert before.status == "cancelled" and before.error == "cancelled on request"
     assert ops.stop.isEnabled()
     _key(gui, Qt.Key.Key_F5, SHIFT)
     assert gui.session.background.busy  # (pressed now: the window has heard nothing since)
     gui.wait_until(lambda: said(gui.window) == "Stopped 1 run of “waits”.")
     assert s.get_run(ended.id) == before  # left alone
     assert s.get_run(waits.id).status == "cancelled"
-    assert s.get_run(waits.id).reason == "cancelled by gui"
+    assert s.get_run(waits.id).error == "cancelled on request"  # (who: the audit, below)
     assert _cancels(gui) == [("cli", f"ended#{ended.id}"), ("gui", f"waits#{waits.id}")]
     gui.wait_until(lambda: not ops.stop.isEnabled())
 
