@@ -98,36 +98,17 @@ def test_a_backup_to_dash_is_written_to_standard_output_as_an_export_is(tmp_path
 def test_a_backup_to_dash_on_a_terminal_is_refused(tmp_path: Path) -> None:
     """A binary SQLite file is not written to a terminal: one line naming the field, exit 2,
     nothing written anywhere."""
-    import pty
-    import sys
-
-    from tests.conftest import ROOT
+    from tests.support.terminal import on_a_terminal
 
     home, folder = tmp_path / "home", tmp_path / "here"
     ok(home, "task", "add", "t", "--command", "true")
     folder.mkdir()
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home), "backup",
-                             "-"], cwd=folder, stdout=follower, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(leader)
-    assert proc.wait(30) == 2
-    assert proc.stderr is not None
-    assert proc.stderr.read().decode() == (
+    code, seen, err = on_a_terminal(["--home", str(home), "backup", "-"], cwd=folder)
+    assert code == 2
+    assert err == (
         "tickwork: error: file: - is standard output, here a terminal, and a backup is a "
         "binary SQLite file: redirect it (`tickwork backup - > FILE`, `| ssh …`) or name a "
         "file\n")
-    assert seen == b""
+    assert seen == ""
     assert sorted(folder.iterdir()) == []
     assert not (home / "backups").exists() or sorted((home / "backups").iterdir()) == []

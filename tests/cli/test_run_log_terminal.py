@@ -7,8 +7,6 @@ saved, the output stays byte for byte as the program wrote it."""
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -16,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT, command_task
+from tests.support.terminal import on_a_terminal
 
 PRINTED = "plain \x1b[31mred\x1b[0m\x1b]0;owned\x07 bell\x07 back\r\x9b end\n"
 
@@ -47,22 +46,9 @@ def noisy_run(home: Path, output: str | list[tuple[str, str]] = PRINTED,
 
 def _on_a_terminal(args: list[str]) -> str:
     """What `python -m app.cli *args` writes to a terminal (a pseudo-terminal here)."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=ROOT,
-                            stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(leader)
-    assert proc.wait(30) == 0, proc.stderr.read() if proc.stderr else ""
-    return seen.decode("utf-8", "replace")
+    code, seen, err = on_a_terminal(args)
+    assert code == 0, err
+    return seen
 
 
 def test_output_is_shown_on_a_terminal_and_kept_when_piped(home: Path, cli: Any) -> None:
