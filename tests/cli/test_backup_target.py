@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_transfer import ok, tickwork, tickwork_in
+from tests.support.tmpfs import mounted
 
 
 def test_a_backup_is_never_written_through_a_link(tmp_path: Path) -> None:
@@ -49,16 +50,11 @@ def test_a_backup_to_a_read_only_folder_names_the_folder_and_exits_2(tmp_path: P
     """A read-only folder said "backup of …/tickwork.db failed: [Errno 30] Read-only file
     system: '…/b.db.part'" and exit 1: an errno, a file the user never named, and a failure
     where the name given is at fault (exit 2, as an export there)."""
-    home, frozen = tmp_path / "home", tmp_path / "frozen"
+    home = tmp_path / "home"
     ok(home, "task", "add", "t", "--command", "true")
-    frozen.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", str(frozen)],
-                   check=True)
-    try:
+    with mounted(tmp_path / "frozen", "ro,size=16k") as frozen:
         result = tickwork(home, "backup", str(frozen / "b.db"))
         exported = tickwork(home, "export", str(frozen / "e.json"))
-    finally:
-        subprocess.run(["umount", "-l", str(frozen)], check=False)
     said = f"tickwork: error: file: cannot write in {frozen}: Read-only file system\n"
     assert (exported.code, exported.err) == (2, said)
     assert (result.code, result.err) == (2, said)

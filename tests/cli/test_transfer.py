@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import ROOT, CliResult
 from tests.support.tickwork import run as run_tickwork
+from tests.support.tmpfs import mounted
 
 # derived by the store, not configured by the user: they may differ between homes
 NOT_CONFIGURED = ("id", "created_at", "updated_at", "next_run_at", "last_run")
@@ -401,18 +402,14 @@ def test_an_export_to_a_full_disk_exits_1_as_any_failure_and_leaves_nothing(tmp_
     disk had no room for said "file: cannot write …: No space left on device" and exit 2, as
     if the name given were wrong (a backup there exits 1); the name was right, the disk
     full."""
-    home, small = tmp_path / "home", tmp_path / "small"
+    home = tmp_path / "home"
     ok(home, "task", "add", "t", "--command", "true")
-    small.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(small)], check=True)
-    try:
+    with mounted(tmp_path / "small", "size=16k") as small:
         (small / "fill").write_bytes(b"\0" * 16384)
         result = tickwork(home, "export", str(small / "e.json"))
         assert (result.code, result.err) == (1, f"tickwork: error: cannot write "
                                              f"{small / 'e.json'}: No space left on device\n")
         assert sorted(p.name for p in small.iterdir()) == ["fill"]
-    finally:
-        subprocess.run(["umount", "-l", str(small)], check=False)
 
 
 def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import pytest
 from tests.conftest import ROOT, CliResult
 from tests.engine.conftest import EngineProcess
 from tests.support import tickwork
+from tests.support.tmpfs import mounted
 
 READ_ONLY = ("cannot be written: the file system holding it is mounted read-only (remount it "
              "read-write, or name another home with --home); commands that only read, such as "
@@ -66,13 +67,8 @@ def _reads(home: Path, tmp_path: Path) -> None:
 def read_only_disk(tmp_path: Path) -> Iterator[Path]:
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("mounting a tmpfs, and remounting it read-only, needs root")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], check=True)
-    try:
+    with mounted(tmp_path / "disk", "size=16m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_a_read_only_file_system_refuses_writes_in_one_line_and_is_read(

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from tests.conftest import ROOT, CliResult
 from tests.engine.conftest import EngineProcess, wait_until
 from tests.support import tickwork
+from tests.support.tmpfs import mounted
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None,
                                 reason="mounting a small tmpfs needs root")
@@ -24,13 +24,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is No
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], check=True)
-    try:
+    with mounted(tmp_path / "small", "size=2m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def cli_at(home: Path, *args: str) -> CliResult:
