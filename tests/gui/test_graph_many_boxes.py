@@ -34,13 +34,19 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
     return seen
 
 
-def test_only_the_boxes_on_screen_are_drawn(gui: Gui, drawn: list[tuple[int, bool]]) -> None:
+def _graph_of_many(gui: Gui) -> Any:
+    """The Graph (Ctrl+3) of TASKS tasks, laid out and fitted in a 1200×800 window."""
     insert_tasks(gui.store, TASKS)
     view = gui.window.graph_view
     gui.window.resize(1200, 800)
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     gui.wait_until(lambda: view.loaded and not view.loading and len(view.canvas.rects) == TASKS)
     gui.quiet()
+    return view
+
+
+def test_only_the_boxes_on_screen_are_drawn(gui: Gui, drawn: list[tuple[int, bool]]) -> None:
+    view = _graph_of_many(gui)
     canvas = view.canvas
     canvas.repaint()
     assert canvas.scale * 40 < 6  # fitted: a box is a few pixels tall
@@ -77,12 +83,7 @@ def test_badges_are_looked_for_only_where_a_box_is_more_than_its_colour(
         real(p, labels, nodes, rects, visible, dark)
 
     monkeypatch.setattr(canvas_module, "paint_badges", counted)
-    insert_tasks(gui.store, TASKS)
-    view = gui.window.graph_view
-    gui.window.resize(1200, 800)
-    gui.qtbot.keyClick(gui.window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
-    gui.wait_until(lambda: view.loaded and not view.loading and len(view.canvas.rects) == TASKS)
-    gui.quiet()
+    view = _graph_of_many(gui)
     canvas = view.canvas
     assert view.data is not None
     busy = view.data.ids_by_name()["task 005000"]
