@@ -246,8 +246,8 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
 def _keep_scheduling_with(gui: Gui, name: str, seconds: int, shots: str = "",
                           ) -> tuple[Any, Any, Any]:
     """A task `sleep seconds` (one retry) running, then Ctrl+Q answered "Keep scheduling in
-    the background" and the hand-over's message OK: the run, the two answers (screenshots
-    `quit-question{shots}`, `quit-handed-over{shots}` when `shots`)."""
+    the background" and the message that follows OK: the run, the two answers (screenshots
+    `quit-question{shots}`, `quit-finishing{shots}` when `shots`)."""
     s = gui.service
     s.create_task(command_task(name, action={"kind": "command", "argv": ["sleep", str(seconds)]},
                                retries=1))
@@ -256,48 +256,60 @@ def _keep_scheduling_with(gui: Gui, name: str, seconds: int, shots: str = "",
     question = answer_question(gui.qtbot, "Keep scheduling in the background",
                                screenshot=f"quit-question{shots}" if shots else None)
     said = answer_question(gui.qtbot, "OK",
-                           screenshot=f"quit-handed-over{shots}" if shots else None)
+                           screenshot=f"quit-finishing{shots}" if shots else None)
     _ctrl_q(gui)
     gui.wait_until(lambda: said.done, 60)
     return run, question, said
 
 
 @pytest.mark.usefixtures("real_quit_question")
-def test_keep_scheduling_with_a_run_going_says_it_is_interrupted_either_way(
-        handed: Gui) -> None:
-    """The question said what becomes of a run going after the paragraph on quitting and
-    stopping, so "Keep scheduling in the background" (Enter) read as sparing it; the
-    message after the hand-over did not say it either (a run-through under X). Now the run
-    comes first, "whichever you choose", and the message says it was interrupted and is
-    retried by the background engine, as it is."""
+def test_keep_scheduling_with_a_run_going_lets_it_end_then_hands_over(handed: Gui) -> None:
+    """"Keep scheduling in the background" stopped the window's engine at once, so a run
+    going (a backup of two hours) was interrupted, the question said, "whichever you
+    choose" (a walk through the real window): a person keeping scheduling expects their
+    runs kept too. Now the window closes, its process runs what goes to its end, keeping the
+    schedule meanwhile, and hands over once nothing runs: the run succeeds, once."""
     gui = handed
     s = gui.service
-    run, question, said = _keep_scheduling_with(gui, "Long", 30, "-run-going")
+    run, question, said = _keep_scheduling_with(gui, "Backup", 2, "-run-going")
     assert (question.details or "").startswith(
-        "1 run is still going: whichever you choose, the engine gives it a few seconds to "
-        "finish, then it is interrupted and retried when an engine starts again (at once if "
-        "you keep scheduling in the background)."), question.details
-    assert sorted(question.buttons or []) == [
-        "Cancel", "Keep scheduling in the background", "Quit and stop scheduling"]
-    assert (said.details or "").startswith(
-        "The run still going was interrupted: the background engine retries it."), said.details
-    assert s.get_run(run.id).status == "interrupted"
-    from tests.engine.conftest import wait_until
-    retry = wait_until(lambda: next((r for r in s.list_runs(0, 20, task="Long")
-                                     if r.attempt == 2 and r.status == "running"), None), 30)
-    s.cancel_run(retry.id)
+        "1 run is still going. If you keep scheduling in the background, it goes on to its "
+        "end in this process (the window closes; a background engine takes over once nothing "
+        "runs). If you quit and stop scheduling, the engine gives it a few seconds to finish, "
+        "then it is interrupted and retried when an engine starts again."), question.details
+    assert said.title == "Tickwork keeps scheduling"
+    assert said.text == (f"The window closes; the run still going goes on to its end in this "
+                         f"process ({os.getpid()}), which keeps your tasks on time meanwhile.")
+    gui.wait_until(lambda: not gui.window.isVisible())
+    gui.wait_until(lambda: gui.window.handover is not None, 60)
+    handover = gui.window.handover
+    assert handover is not None and handover.took_over, handover
+    assert (handover.interrupted, s.get_run(run.id).status) == (0, "succeeded")
+    assert [r.id for r in s.list_runs(0, 20, task="Backup")] == [run.id]  # no retry
+    assert (EngineLock(gui.store.home).holder() or {}).get("pid") == handover.pid
+    assert gui.engine.state == "stopped" and not gui.window.isVisible()
 
 
 @pytest.mark.usefixtures("real_quit_question")
-def test_a_run_that_ends_in_the_grace_is_not_said_to_be_interrupted(handed: Gui) -> None:
-    """The hand-over's message counted the runs going when the button was pressed; one that
-    ended within the stop's grace was said to be interrupted (a review)."""
+def test_a_window_shown_again_while_its_runs_end_hands_nothing_over(handed: Gui) -> None:
+    """The window shown again (the tray's icon) while its process waits for its runs to
+    end: the person changed their mind; the window's engine goes on, nothing is handed
+    over, and Quit asks again."""
     gui = handed
     s = gui.service
-    run, _question, said = _keep_scheduling_with(gui, "Short", 1)
-    assert s.get_run(run.id).status == "succeeded"
-    assert "interrupted" not in (said.details or ""), said.details
-    assert (said.details or "").startswith("Its log is ")
+    run, _question, _said = _keep_scheduling_with(gui, "Long", 30)
+    gui.wait_until(lambda: not gui.window.isVisible())
+    with gui.qtbot.waitExposed(gui.window):
+        gui.window.show_and_raise()  # as the tray's icon does (offscreen has no tray)
+    gui.wait_until(lambda: not gui.window.quit_flow.asking)
+    gui.qtbot.wait(600)  # (a few of its looks)
+    assert gui.window.handover is None and gui.session.mode == "running"
+    assert s.get_run(run.id).status == "running"
+    asked = answer_question(gui.qtbot, "Cancel")
+    gui.window.close()  # its title bar's close button (no tray: it quits, asking first)
+    gui.wait_until(lambda: asked.done, 30)
+    assert gui.window.isVisible() and gui.window.handover is None
+    s.cancel_run(run.id)
 
 
 def test_the_question_names_runs_in_flight_in_words() -> None:
@@ -309,10 +321,11 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
     _text, details = question_text(1, Scheduled(1, at, "Backup"), now=at - timedelta(hours=1))
     assert ("1 scheduled task will not run until you open Tickwork again; the next is due "
             f"{display.when(at, at - timedelta(hours=1))} (in 1 h): “Backup”.") in details
-    assert "1 run is still going: " in details
+    assert "1 run is still going. " in details
     assert "interrupted and retried when an engine starts again" in details
     _text, details = question_text(3, Scheduled(0))
     assert "3 runs are still going" in details and "scheduled task" not in details
+    assert "they go on to their end in this process" in details
     assert "they are interrupted and retried when an engine starts again" in details
     _text, details = question_text(1, Scheduled(0), retried=0)  # no retries left: said so
     assert "then it is interrupted and not run again: it has no retries left." in details

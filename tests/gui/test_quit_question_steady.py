@@ -84,7 +84,7 @@ def test_a_run_it_never_said_was_going_is_not_said_to_have_ended(gui: Gui) -> No
 
     watch = _follow(gui.qtbot, [
         (lambda said: "If you quit and stop scheduling" in said, start),
-        (lambda said: "1 run is still going: whichever you choose" in said, shot),
+        (lambda said: "1 run is still going. If you keep scheduling" in said, shot),
         (lambda said: "still going" not in said, lambda: where.append(_buttons())),
     ], "Cancel")
     _ctrl_q(gui)

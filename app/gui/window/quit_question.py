@@ -79,7 +79,7 @@ def question_text(running: int, scheduled: Scheduled, retried: int | None = None
     retried = running if retried is None else retried
     standby = bool(scheduled.taken_over)
     lines = []
-    if running and not standby:  # first: whichever is chosen, they are interrupted
+    if running and not standby:  # first: what each choice does to them
         lines.append(runs_going(running, retried, standby))
     elif ended and not standby:  # where it said they were going
         lines.append(("The run that was" if ended == 1 else "The runs that were")
@@ -119,8 +119,7 @@ def runs_going(running: int, retried: int, standby: bool) -> str:
     if retried == running:
         then = f"{'it is' if one else 'they are'} interrupted" + (
             f", and the engine that takes over retries {'it' if one else 'them'} at once"
-            if standby else " and retried when an engine starts again (at once if you keep "
-            "scheduling in the background)")
+            if standby else " and retried when an engine starts again")
     elif retried == 0:
         then = ("it is interrupted and not run again: it has no retries left" if one else
                 "they are interrupted and not run again: they have no retries left")
@@ -130,9 +129,14 @@ def runs_going(running: int, retried: int, standby: bool) -> str:
     else:
         then = (f"they are interrupted; {retried} of them {'is' if retried == 1 else 'are'}"
                 f" retried when an engine starts again, {the_rest(running - retried)}")
-    where = " in this window:" if standby else ": whichever you choose,"
-    return (f"{display.plural(running, 'run')} {'is' if one else 'are'} still going{where} "
-            f"the engine gives {'it' if one else 'them'} a few seconds to finish, then {then}.")
+    going = f"{display.plural(running, 'run')} {'is' if one else 'are'} still going"
+    stop = f"the engine gives {'it' if one else 'them'} a few seconds to finish, then {then}."
+    if standby:
+        return f"{going} in this window: {stop}"
+    return (f"{going}. If you keep scheduling in the background, {'it goes' if one else 'they go'}"
+            f" on to {'its' if one else 'their'} end in this process (the window closes; a "
+            "background engine takes over once nothing runs). If you quit and stop "
+            f"scheduling, {stop}")
 
 
 def the_rest(count: int, verb: str = "have") -> str:

@@ -4,12 +4,15 @@ The engine runs in the window's process, so quitting stops scheduling. Quit (Ctr
 tray's Quit, or closing the window where there is no tray) therefore asks, when something
 is scheduled or running, with buttons that say what they do:
 
-- *Keep scheduling in the background*: this window's engine stops (running attempts get a
-  short grace, then are recorded interrupted and retried at the next start if retries are
-  left: the question says which), a detached
+- *Keep scheduling in the background*: this window's engine stops, a detached
   `tickwork engine` is started on the same home (its own session, output to `engine.log`,
   0600) and takes the engine lock; the window says which process now schedules, or that it
   did not start, before it closes. Opening Tickwork again shows that engine as a viewer.
+  With runs going (a run cannot move from one process to another), the window says so and
+  closes at once, and this process goes on — scheduling, running what goes — until nothing
+  runs, then hands over as above (a look every `FINISH_POLL_MS`); an engine standing by by
+  then takes over by itself; a hand-over that fails shows the window again to say so. The
+  window shown again meanwhile (the tray's icon) keeps its engine: nothing is handed over.
 - *Quit and stop scheduling*: says how many scheduled tasks will not run and which one was
   due next.
 - *Cancel*.
@@ -39,7 +42,7 @@ from pathlib import Path
 import app
 from app import platform
 from app.engine.engine import Engine
-from app.gui.qt import QMessageBox, QObject, QWidget
+from app.gui.qt import QMessageBox, QObject, QTimer, QWidget
 from app.gui.session import Session
 from app.gui.widgets import display
 from app.gui.window.quit_question import (
@@ -59,6 +62,8 @@ from app.store.runs import states as run_states
 QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 ENGINE_LOG = "engine.log"
 TAKEOVER_TIMEOUT = 20.0  # seconds a background engine gets to start and take the lock
+FINISH_POLL_MS = 250  # with runs going, how often the closed window's process looks whether
+# nothing runs any more, to hand over then
 __all__ = ["BACKGROUND", "BUTTONS", "CANCEL", "STOP", "Scheduled", "ask", "question_text",
            "read_scheduled"]
 
@@ -183,6 +188,21 @@ def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -
     box.exec()
 
 
+def say_finishing_first(parent: QWidget, running: int, pid: int) -> None:
+    """Runs are going as the person keeps scheduling in the background: the window closes,
+    and this process goes on until they end."""
+    one = running == 1
+    box = QMessageBox(
+        QMessageBox.Icon.Information, "Tickwork keeps scheduling",
+        f"The window closes; {'the run' if one else f'the {running} runs'} still going "
+        f"{'goes' if one else 'go'} on to {'its' if one else 'their'} end in this process "
+        f"({pid}), which keeps your tasks on time meanwhile.",
+        QMessageBox.StandardButton.Ok, parent)
+    box.setInformativeText("Once nothing runs, a background engine takes over and this "
+                           "process ends. Open Tickwork again to see what runs.")
+    box.exec()
+
+
 class QuitFlow(QObject):
     """One window's way out: read what would stop, ask, then stop or hand over, then close
     the window for good. The window lends its question (`ask`, so tests can answer it), its
@@ -199,6 +219,7 @@ class QuitFlow(QObject):
         self.close = close
         self.asking = False  # from the question until the window closes or stays: one at a time
         self.handover: Handover | None = None
+        self.finishing: QTimer | None = None  # runs going: a look every FINISH_POLL_MS
 
     def start(self) -> None:
         if self.asking:
@@ -234,6 +255,9 @@ class QuitFlow(QObject):
         if engine is None or self.session.mode != "running":
             self.close()
             return
+        if self.session.running_count():
+            self._finish_first(scheduled)
+            return
         window = self.window
         self.say("Handing over to a background engine…")
         self.session.handing_over = True
@@ -253,3 +277,56 @@ class QuitFlow(QObject):
 
         self.session.background.run(lambda: hand_over(engine, QUIT_GRACE), done, failed,
                                     owner=self)
+
+    def _finish_first(self, scheduled: Scheduled) -> None:
+        """Runs are going: say so and close the window; this process goes on scheduling,
+        and hands over once nothing runs (`_on_finishing`). The window shown again (the
+        tray) is the person changing their mind: nothing is handed over."""
+        running = self.session.running_count() or 0
+        say_finishing_first(self.window, running, os.getpid())
+        self.asking = True
+        self.window.hide()
+        self.finishing = QTimer(self)
+        self.finishing.setInterval(FINISH_POLL_MS)
+        self.finishing.timeout.connect(lambda: self._on_finishing(scheduled))
+        self.finishing.start()
+
+    def _on_finishing(self, scheduled: Scheduled) -> None:
+        engine = self.session.engine
+        if self.window.isVisible():  # shown again: it stays, as before the Quit
+            self._stop_finishing()
+            self.asking = False
+            return
+        if engine is None or self.session.mode != "running":  # stopped meanwhile: no one
+            self._stop_finishing()                             # to hand over from
+            self.close()
+            return
+        if self.session.running_count():
+            return
+        self._stop_finishing()
+        if engine.lock.standing_by():  # an engine opened since takes over by itself
+            self.close()
+            return
+        self.session.handing_over = True
+
+        def done(handover: Handover) -> None:
+            self.handover = handover
+            if not handover.took_over:  # nothing schedules: the window says so
+                self.window.show()
+                say_handed_over(self.window, handover, scheduled)
+            self.close()
+
+        def failed(error: BaseException) -> None:
+            self.session.handing_over = False
+            self.window.show()
+            self.window.setEnabled(True)
+            self.asking = False
+            self.session.background.report("Cannot hand over to a background engine", error)
+
+        self.session.background.run(lambda: hand_over(engine, QUIT_GRACE), done, failed,
+                                    owner=self)
+
+    def _stop_finishing(self) -> None:
+        if self.finishing is not None:
+            self.finishing.stop()
+            self.finishing = None
