@@ -138,6 +138,17 @@ def test_an_end_in_the_past_is_said_so(cli: Any) -> None:
     assert cli("task", "list", "--json").json() == []
 
 
+def test_a_variable_holding_a_space_is_shown_quoted(cli: Any) -> None:
+    """`task show` printed `env: A=1 B=two words`: one variable, or three? A value with a
+    space or a quote is quoted as a shell would take it back in `--env`; others as they are."""
+    assert cli("task", "add", "v", "--command", "true", "--manual", "--env", "A=1",
+               "--env", "B=two words", "--env", "C=it's", "--env", "D=").code == 0
+    shown = cli("task", "show", "v").out
+    assert "         env: A=1 B='two words' C='it'\"'\"'s' D=\n" in shown, shown
+    assert cli("task", "show", "v", "--json").json()["env"] == {
+        "A": "1", "B": "two words", "C": "it's", "D": ""}  # (--json: the data, exact)
+
+
 def test_a_missing_or_unknown_command_is_said_in_the_users_words(cli: Any) -> None:
     """`tickwork task` said "the following arguments are required: task_cmd" (a name from
     inside the parser); `secret set --help` did not say where the value comes from."""
