@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
+from app.cli.arguments import BIGGEST
 from app.cli.output import broken, local_times, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
@@ -37,11 +38,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
         else:
             print(shown(broken(report)), file=sys.stderr)
         return EXIT_OK if report.ok else EXIT_FAILURE
-    events = svc.audit_events(limit=args.limit, search=args.search)
+    # one more than asked: whether --limit left older events out (50 rows read as all, as
+    # `run list`'s did before it said so)
+    found = svc.audit_events(limit=min(args.limit + 1, BIGGEST), search=args.search)
+    events = found[:args.limit]
     if args.json:
         print_json(events)
     else:
         _table(events)
+        if len(found) > args.limit:
+            print(f"note: the newest {plural(args.limit, 'event')} only; older ones are "
+                  "left out (--limit N shows more)", file=sys.stderr)
     return EXIT_OK
 
 

@@ -224,6 +224,16 @@ def last_run_text(run: dict[str, Any]) -> str:
     return f"{run['status']}, {when}{ended} (run {run['id']})"
 
 
+def _value(text: str) -> str:
+    """A variable's value as a shell takes it in `--env`, quoted where it holds a space or a
+    quote: `A=1 B=two words` could be read as one, two or three variables."""
+    if re.search(r"[\s'\"\\]", text):
+        import shlex
+
+        return shlex.quote(text)
+    return text
+
+
 def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
     last = t["last_run"]
     fields = [
@@ -241,7 +251,7 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
         ("group", f"{t['group']} (limit {t['group_limit']})" if t["group"] else "-"),
         ("catch-up", t["catch_up"]), ("fallback", t["fallback"] or "-"),
         ("notify", NOTIFY_WORDS[notify_mode(t["notify"])]),
-        ("env", " ".join(f"{k}={v}" for k, v in sorted(t["env"].items())) or "-"),
+        ("env", " ".join(f"{k}={_value(v)}" for k, v in sorted(t["env"].items())) or "-"),
         ("secret env", "\n".join([" ".join(f"{k}=<secret {v}>" for k, v in sorted(
             t["secret_env"].items())) or "-",
             *map(missing_said, t.get("missing_secrets") or [])])),  # (its runs fail)

@@ -197,7 +197,8 @@ def _audit(p: Parser) -> None:
                    help="with --accept-unkeyed: accept them without asking (without it, "
                    "nothing is accepted when standard input is not a terminal)")
     p.add_argument("--limit", metavar="N", type=int_arg("limit", 1), default=50,
-                   help="at most N events (default 50)")
+                   help="the newest N events (default 50; a note says when older ones "
+                   "are left out)")
     p.add_argument("--search", metavar="TEXT",
                    help="only events whose action or target contains TEXT (any case)")
     p.add_argument("--json", action="store_true", help=JSON_HELP)

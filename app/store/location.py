@@ -41,7 +41,9 @@ def check_url(text: str) -> str:
     except ValueError as exc:
         raise ValueError(f"not a store URL ({exc}): expected {FORM}") from None
     if parts.scheme not in SCHEMES:  # (said without the password it may hold)
-        said = (repr(safe_url(text)) if "://" in text
+        # as typed where it holds no password (taken apart and put together again,
+        # `sqlite:///x.db` read 'sqlite:/x.db')
+        said = (repr(safe_url(text) if passwords(text) else text) if "://" in text
                 else "the value" if "@" in text or "password" in text else repr(text))
         raise ValueError(f"{said} is not a PostgreSQL URL: expected {FORM}")
     if not parts.path.strip("/"):

@@ -36,3 +36,18 @@ def test_run_list_help_says_what_task_and_limit_take() -> None:
            in page, page
     assert "--limit N        the newest N runs (default 50; a note says when older ones are " \
            "left out)\n" in page, page
+
+
+def test_audit_says_when_its_limit_left_older_events_out(cli: Any) -> None:
+    """`audit` shows the newest 50 events too, and said nothing of the others."""
+    for name in ("a", "b", "c"):
+        assert cli("task", "add", name, "--command", "true", "--manual").code == 0
+    cut = cli("audit", "--limit", "2")
+    assert cut.code == 0
+    assert [line.split()[-1] for line in cut.out.splitlines()[1:]] == ["c", "b"]
+    assert cut.err == ("note: the newest 2 events only; older ones are left out (--limit N "
+                       "shows more)\n")
+    whole = cli("audit", "--limit", "3", "--search", "task.create")
+    assert (len(whole.out.splitlines()), whole.err) == (4, "")
+    listed = cli("audit", "--limit", "2", "--json")  # (JSON as ever: the events asked for)
+    assert ([e["target"] for e in listed.json()], listed.err) == (["c", "b"], "")

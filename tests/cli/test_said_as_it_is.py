@@ -123,6 +123,32 @@ def test_a_refusal_names_the_option_as_it_is_typed(cli: Any) -> None:
     assert cli("task", "list", "--json").json() == []
 
 
+def test_an_end_in_the_past_is_said_so(cli: Any) -> None:
+    """`--end` before now was refused as a window back to front ("the schedule never fires
+    between 2026-12-07 16:43:08 (Etc/UTC) and 2020-01-01 00:00 (Etc/UTC)"), where a past
+    `--at` is said to be in the past."""
+    for options in (["--every", "5m"], ["--cron", "0 2 * * *"], ["--calendar", "1d"]):
+        refused = cli("task", "add", "x5", "--command", "true", "--tz", "UTC", *options,
+                      "--end", "2020-01-01T00:00")
+        assert refused.code == 2, options
+        assert refused.err.startswith(
+            "tickwork: error: end: is in the past: 2020-01-01 00:00 (UTC); it is now "), \
+            refused.err
+        assert len(refused.err.splitlines()) == 1
+    assert cli("task", "list", "--json").json() == []
+
+
+def test_a_variable_holding_a_space_is_shown_quoted(cli: Any) -> None:
+    """`task show` printed `env: A=1 B=two words`: one variable, or three? A value with a
+    space or a quote is quoted as a shell would take it back in `--env`; others as they are."""
+    assert cli("task", "add", "v", "--command", "true", "--manual", "--env", "A=1",
+               "--env", "B=two words", "--env", "C=it's", "--env", "D=").code == 0
+    shown = cli("task", "show", "v").out
+    assert "         env: A=1 B='two words' C='it'\"'\"'s' D=\n" in shown, shown
+    assert cli("task", "show", "v", "--json").json()["env"] == {
+        "A": "1", "B": "two words", "C": "it's", "D": ""}  # (--json: the data, exact)
+
+
 def test_a_missing_or_unknown_command_is_said_in_the_users_words(cli: Any) -> None:
     """`tickwork task` said "the following arguments are required: task_cmd" (a name from
     inside the parser); `secret set --help` did not say where the value comes from."""

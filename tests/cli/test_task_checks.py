@@ -363,6 +363,9 @@ ONE_FIELD = [
     (["run", "show", "abc"], "error: run: not a whole number: 'abc'"),
     (["run", "list", "--status", "bogus"], "error: status: not a run status: 'bogus'"),
     (["--store", "foo", "task", "list"], "error: --store: 'foo' is not a PostgreSQL URL"),
+    # quoted as typed (the slashes of an empty host were dropped: 'sqlite:/x.db')
+    (["--store", "sqlite:///x.db", "task", "list"],
+     "error: --store: 'sqlite:///x.db' is not a PostgreSQL URL"),
     (["task", "add", "t", "--command", "true", "--secret-env", "NOEQ"],
      "error: secret-env: expected KEY=SECRET, got 'NOEQ'"),
     (["task", "add", "t", "--command", "true", "--every", "-5m"],

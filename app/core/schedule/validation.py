@@ -109,6 +109,9 @@ def validate_schedule(
         if cron.reboot:
             return
     if kind in ("interval", "cron", "calendar") and end is not None:
+        if utc(end) <= utc(now):  # (said as a window "between now and" a time before it)
+            past = f"is in the past: {_past(end.astimezone(tz), now.astimezone(tz))}"
+            raise ValidationError("end", past)
         from app.core.schedule.triggers import next_fire_times  # loads APScheduler: only here
 
         first = max(utc(now), utc(start)) if start is not None else utc(now)
