@@ -43,7 +43,11 @@ def cmd_engine(args: argparse.Namespace) -> int:
     try:
         return run_headless(args)
     except Halted as exc:  # its own status: a service manager does not start it again
-        print(f"tickwork: error: {shown(str(exc))}", file=sys.stderr)
+        from app.store.home import home_named_by
+        from app.store.home_naming import as_named
+
+        said = as_named(str(exc), home_named_by(args.home))  # (`--home` or TICKWORK_HOME)
+        print(f"tickwork: error: {shown(said)}", file=sys.stderr)
         return exc.status
 
 
@@ -53,9 +57,9 @@ def _refresh_unit(args: argparse.Namespace) -> None:
     mend hold for this start too; said in the log, a failure as well, never fatal."""
     from app.engine.log import log_to_stderr
     from app.platform import service_unit
-    from app.store.home import resolve_home
+    from app.store.home import home_named_by, resolve_home
 
-    log_to_stderr()
+    log_to_stderr(named_by=home_named_by(args.home))
     log = logging.getLogger("tickwork.engine")
     try:
         said = service_unit.refresh(resolve_home(args.home))

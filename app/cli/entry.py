@@ -193,21 +193,30 @@ def script() -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    """Run the command; every failure one line and its exit code."""
+    """Run the command; every failure one line and its exit code (the store's way to name
+    another home said as this one was named: `--home` or TICKWORK_HOME)."""
+    from app.store.home import home_named_by
+    from app.store.home_naming import as_named
+
+    named_by = home_named_by(args.home)
+
+    def fail(code: int, message: str) -> int:
+        return _fail(code, as_named(message, named_by))
+
     try:
         return command(args.cmd)(args)
     except OutputLost:  # not the command's failure: its output's (`main`)
         raise
     except EnvironmentCheckError as exc:
         said = as_typed(exc)  # (one that ends in brackets is not followed by more)
-        return _fail(EXIT_USAGE, f"error: {said}; --no-verify stores it anyway"
-                     if said.endswith(")") else f"error: {said} (--no-verify stores it anyway)")
+        return fail(EXIT_USAGE, f"error: {said}; --no-verify stores it anyway"
+                    if said.endswith(")") else f"error: {said} (--no-verify stores it anyway)")
     except (UsageError, ValidationError, NotFoundError) as exc:
-        return _fail(EXIT_USAGE, f"error: {as_typed(exc)}")
+        return fail(EXIT_USAGE, f"error: {as_typed(exc)}")
     except SecretStoreUnavailable as exc:
-        return _fail(EXIT_FAILURE, f"error: {exc}")
+        return fail(EXIT_FAILURE, f"error: {exc}")
     except (StoreError, TickworkError) as exc:
-        return _fail(EXIT_FAILURE, f"error: {exc}")
+        return fail(EXIT_FAILURE, f"error: {exc}")
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # not the user's input: say what failed, one line, exit 1
@@ -215,6 +224,6 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise
         line = store_fault_line(args, exc)
         if line is not None:
-            return _fail(EXIT_FAILURE, line)
-        return _fail(EXIT_FAILURE, f"failed: {type(exc).__name__}: {exc} "
-                     "(set TICKWORK_DEBUG=1 for details)")
+            return fail(EXIT_FAILURE, line)
+        return fail(EXIT_FAILURE, f"failed: {type(exc).__name__}: {exc} "
+                    "(set TICKWORK_DEBUG=1 for details)")

@@ -244,7 +244,10 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
         *_window(t),
         *_action(t["action"]),
         ("runs on", t.get("runs_on") or "local"),
-        ("depends on", ", ".join(t["depends_on"]) or "-"), ("priority", str(t["priority"])),
+        ("depends on", ", ".join(t["depends_on"]) or "-"),
+        ("waiting limit", f"gives up after {_seconds(t['dependency_timeout'])}"
+         if t.get("dependency_timeout") else "-"),  # (on its upstreams: the editor's words)
+        ("priority", str(t["priority"])),
         ("retries", f"{t['retries']} ({t['backoff']}, delay {_seconds(t['retry_delay'])})"),
         ("timeout", _seconds(t["timeout"]) if t["timeout"] else "-"),
         ("instances", f"max {t['max_instances']}, overlap {t['overlap']}"),

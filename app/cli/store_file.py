@@ -148,6 +148,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(shown(line))
     else:
         print(shown(f"{path}: integrity check ok"))
+        if trail is not None and trail.ok:  # (its --json said so; the text did not)
+            print(shown(f"audit trail: {plural(trail.events, 'event')}, verified"
+                        + (f" ({trail.note})" if trail.note else "")))
     if unkeyed and not args.json:
         print(shown(f"tickwork: {broken(trail)}; its order and links hold, `tickwork audit "
                     "--verify` checks its keys once the keyring can be used"), file=sys.stderr)

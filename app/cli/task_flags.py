@@ -71,6 +71,9 @@ def add_task_options(p: Parser, *, update: bool) -> None:
                    help="the retry delay stays fixed (default) or doubles each time")
     p.add_argument("--timeout", metavar="DURATION",
                    help="stop a run that takes longer (it ends timed_out); 'none': no limit")
+    p.add_argument("--dependency-timeout", metavar="DURATION",
+                   help="give up waiting for its --depends-on upstreams after this long (the "
+                   "run ends skipped); 'none': wait as long as it takes (the default)")
     p.add_argument("--max-instances", metavar="N", type=int_arg("max-instances"),
                    help="runs of this task at once (default 1)")
     p.add_argument("--overlap", choices=["skip", "queue", "replace"],

@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 _TASK_OPTION_KEYS = (
     "command", "python", "shell", "kwargs", "at", "every", "cron", "calendar", "after", "manual",
     "tz", "start", "end", "depends_on", "priority", "retries", "retry_delay", "backoff", "timeout",
-    "max_instances", "overlap", "group", "catch_up", "cwd", "env", "secret_env", "fallback",
-    "description", "tag", "untag", "tag_clear", "unset_env", "env_clear", "notify_success",
-    "notify", "name", "enabled", "disabled", "exclude", "exclude_clear", "when", "keep_runs",
-    "keep_days", "runs_on",
+    "dependency_timeout", "max_instances", "overlap", "group", "catch_up", "cwd", "env",
+    "secret_env", "fallback", "description", "tag", "untag", "tag_clear", "unset_env",
+    "env_clear", "notify_success", "notify", "name", "enabled", "disabled", "exclude",
+    "exclude_clear", "when", "keep_runs", "keep_days", "runs_on",
 )
 
 
@@ -137,9 +137,11 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         out["catch_up"] = args.catch_up
     if args.retry_delay is not None:  # 0: at once, as the editor and an import may store it
         out["retry_delay"] = seconds_arg("retry-delay", zero=True)(args.retry_delay)
-    if args.timeout is not None:  # 'none': no time limit
-        out["timeout"] = None if args.timeout.strip().lower() == "none" \
-            else duration_seconds(args.timeout, "timeout")
+    for key in ("timeout", "dependency_timeout"):  # 'none': no time limit
+        value = getattr(args, key)
+        if value is not None:
+            out[key] = None if value.strip().lower() == "none" \
+                else duration_seconds(value, key.replace("_", "-"))
     if args.group is not None and not args.group.strip():  # in no group, so no group limit
         out["group"] = out["group_limit"] = None
     elif args.group is not None:

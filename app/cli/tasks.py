@@ -213,10 +213,20 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     rescue = None if args.json or ended.status == "succeeded" \
         else svc.follower_of(ended.id, "fallback")
-    # a fallback is named (it was not); the exit is still the task's own failure
-    show(ended, "" if rescue is None else
-         f"; its fallback {rescue.task_name!r} follows as run {rescue.id}")
+    # a fallback is named (it was not), or that it is paused, as the run's note says (it
+    # said only the error); the exit is still the task's own failure
+    show(ended, f"; its fallback {rescue.task_name!r} follows as run {rescue.id}" if rescue
+         else "" if args.json or ended.status == "succeeded" else _paused_fallback(ended))
     return EXIT_OK if ended.status == "succeeded" else EXIT_FAILURE
+
+
+def _paused_fallback(run: Any) -> str:
+    """"; fallback “X” is paused: not run" when the run's note says so and its line does
+    not already ("" otherwise)."""
+    from app.core.run import paused_fallback_in
+
+    paused = paused_fallback_in(run.note)
+    return "" if paused is None or paused in _ended(run) else f"; {shown(paused)}"
 
 
 def _ended(run: Any) -> str:

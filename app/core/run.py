@@ -242,6 +242,22 @@ def fell_back_to(fallback: str, follower: int) -> str:
     return f"{FELL_BACK_TO}“{fallback}”, run {follower}"  # (a name may hold braces)
 
 
+def paused_fallback(name: str) -> str:
+    """The note of a last attempt whose fallback, the task `name`, is paused: it is not run
+    (as a paused chain task is not), where it ran all the same."""
+    return f"fallback “{name}” is paused: not run"
+
+
+_PAUSED_FALLBACK = re.compile(r"(?:^|; )(fallback “.*?” is paused: not run)(?=$|; )")
+
+
+def paused_fallback_in(note: str | None) -> str | None:
+    """The note among a run's notes (`; ` between them) that says its fallback is paused
+    (`paused_fallback`), else None: what came of its end, which `task run --wait` says."""
+    found = _PAUSED_FALLBACK.search(note or "")
+    return found[1] if found else None
+
+
 def followed_first(note: str) -> str:
     """A run's notes (`; ` between them) with what followed it first ("fell back to “rescue”,
     run 9; retry of run 5 (attempt 1 failed: …)"): added last, it was cut off behind why the

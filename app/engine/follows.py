@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.core.run import paused_fallback
 from app.core.task import Task
 from app.engine.events import EventHub, Notification
-from app.engine.outcomes import After, paused_fallback
+from app.engine.outcomes import After
 from app.engine.records import RunRecord
 from app.engine.writes import EndSaid, RunWrites
 

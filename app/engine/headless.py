@@ -70,7 +70,9 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.store.lock import SharedMark
 
     workers = args.workers or workers_from(os.environ)  # a bad $TICKWORK_WORKERS: exit 2
-    log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
+    named_by = home_named_by(args.home)  # (a line that says how to name another home, and
+    # the line that says it is gone, say it so: `--home` or TICKWORK_HOME)
+    log_to_stderr(named_by=named_by)  # (controls in a record shown escaped: app/engine/log.py)
     home = resolve_home(args.home)
     stop = threading.Event()
 
@@ -83,7 +85,6 @@ def run_headless(args: argparse.Namespace) -> int:
         if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, on_signal)
     url = resolve_store(getattr(args, "store", None), home)
-    named_by = home_named_by(args.home)  # (the line that says it is gone names it so)
     # (its choice of a shared store gone with it too)
     if url is None and not getattr(args, "new_home", False) and (
             gone := kept_homes.missing(home, named_by=named_by)) is not None:

@@ -12,6 +12,7 @@ import logging
 import sys
 
 from app.core.shown import shown
+from app.store.home_naming import as_named
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -21,15 +22,22 @@ CONTINUED = "\n    "  # a record's later lines: never at the start of a line, as
 
 class ShownFormatter(logging.Formatter):
     """A record as `FORMAT` says it (its traceback too), controls shown escaped and its later
-    lines indented."""
+    lines indented; the store's way to name another home said as the home was named
+    (`named_by`: `home.home_named_by`; None: either way, the store's own words)."""
+
+    def __init__(self, fmt: str, named_by: str | None = None) -> None:
+        super().__init__(fmt)
+        self.named_by = named_by
 
     def format(self, record: logging.LogRecord) -> str:
-        return shown(super().format(record)).replace("\n", CONTINUED)
+        said = as_named(super().format(record), self.named_by)
+        return shown(said).replace("\n", CONTINUED)
 
 
-def log_to_stderr(level: int = logging.INFO) -> None:
+def log_to_stderr(level: int = logging.INFO, named_by: str | None = None) -> None:
     """Send the process's log to stderr through `ShownFormatter` (`logging.basicConfig`: a
-    handler set up before stays, as it did)."""
+    handler set up before stays, as it did); `named_by`: how the home was named, as the
+    log's lines say how to name another (`tickwork engine`)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(ShownFormatter(FORMAT))
+    handler.setFormatter(ShownFormatter(FORMAT, named_by))
     logging.basicConfig(level=level, handlers=[handler])

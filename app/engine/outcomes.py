@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.policy import backoff_delay, should_retry
-from app.core.run import Run, ending
+from app.core.run import Run, ending, paused_fallback
 from app.core.task import Task
 from app.engine.events import Notification
 
@@ -73,12 +73,6 @@ def told(task: Task, run: Run) -> Notification | None:
 
 def fallback_reason(name: str, run_id: int, status: str) -> str:
     return f"fallback for {name} run {run_id} ({status})"
-
-
-def paused_fallback(name: str) -> str:
-    """The note of a last attempt whose fallback is paused: it is not run (as a paused chain
-    task is not), where it ran all the same."""
-    return f"fallback “{name}” is paused: not run"
 
 
 def cut_off(run_id: int, name: str, task_id: int, fire: datetime, attempt: int, retries: int,

@@ -253,6 +253,7 @@ def start_afresh(home: Path, signals: QuitOnSignals, named_by: str | None = "--h
     `named_by`: how the home was named (`home.home_named_by`), as the question names it."""
     from app.gui.qt import QMessageBox
     from app.store import kept_homes
+    from app.store.home_naming import naming
 
     what = kept_homes.gone(home)
     if what is None or signals.received:
@@ -261,7 +262,7 @@ def start_afresh(home: Path, signals: QuitOnSignals, named_by: str | None = "--h
                       f"{what[0].upper()}{what[1:]}: moved or deleted, or on a drive not "
                       "mounted yet? An engine kept its tasks there.")
     box.setInformativeText(f"Put it back and open Tickwork again, or open it with "
-                           f"{kept_homes.naming(named_by).replace('`', '')} naming where it "
+                           f"{naming(named_by).replace('`', '')} naming where it "
                            "went. Start afresh makes a new, empty home in its place.")
     afresh = box.addButton("Start &afresh", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(box.addButton("&Quit", QMessageBox.ButtonRole.RejectRole))

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from app.platform.users import others_file
+from app.store.home_naming import HOME_VAR as HOME_VAR
 
 DB_NAME = "tickwork.db"
 LOCK_NAME = "engine.lock"
@@ -18,7 +19,6 @@ RESTORE_COPY = DB_NAME + ".restore"  # the copy a restore writes, renamed over t
 RESTORE_MARK = DB_NAME + ".restoring"  # a restore is putting its copy in place
 
 
-HOME_VAR = "TICKWORK_HOME"
 
 
 def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from app.core.errors import StoreError
+from app.store.home_naming import ANOTHER_HOME
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
@@ -94,13 +95,13 @@ def gone(path: Path) -> StoreGone | None:
     home = path.parent
     if not home.is_dir():
         return StoreGone(f"the data home {home} was moved or deleted: put the folder back, or "
-                         "reopen Tickwork with `--home` naming where it went")
+                         f"reopen Tickwork with {ANOTHER_HOME} naming where it went")
     if not path.exists():
         return StoreGone(f"{path} was moved or deleted: put it back, or reopen Tickwork with "
-                         "`--home` naming the data home it went to")
+                         f"{ANOTHER_HOME} naming the data home it went to")
     if not path.is_file():
         return StoreGone(f"{path} is not a file any more: put the store's file back, or "
-                         "reopen Tickwork with `--home` naming where its data home went")
+                         f"reopen Tickwork with {ANOTHER_HOME} naming where its data home went")
     if not os.access(path, os.R_OK):  # (never an open and a close: closing any descriptor
         # of the file lets go of the process's SQLite locks on it)
         return StoreGone(f"{path} cannot be read (permission denied): give its owner back "
@@ -147,7 +148,7 @@ def moved(path: Path, opened: dict[str, tuple[int, int] | None]) -> FilesMoved |
         return HomeMoved(
             f"the data home {path.parent} was moved or deleted while the engine ran: the "
             "engine stopped, as what it recorded would no longer be where Tickwork looks; "
-            "put the folder back, or start it with `--home` naming where it went")
+            f"put the folder back, or start it with {ANOTHER_HOME} naming where it went")
     now = sidecars(path)
     gone = [s for s, was in opened.items() if was is not None and now.get(s) != was]
     if not gone:
@@ -248,14 +249,15 @@ def identify(path: Path, *, quick_check: bool = False) -> int | None:
         from app.platform.config_files import kind  # empty, was taken for a new store)
 
         raise NotTickworks(f"{path} is {kind(info.st_mode)}, not a store's file; Tickwork "
-                           "left it untouched (move it away or use another --home)")
+                           "left it untouched (move it away, or name another home with "
+                           f"{ANOTHER_HOME})")
     if info.st_size == 0:
         return None
     with path.open("rb") as fh:
         header = fh.read(HEADER_SIZE)
     if not header.startswith(SQLITE_MAGIC) or len(header) < HEADER_SIZE:
         raise NotTickworks(f"{path} is not an SQLite database; Tickwork left it untouched "
-                         "(move it away or use another --home)")
+                           f"(move it away, or name another home with {ANOTHER_HOME})")
     try:
         con = connect_readonly(path)
     except sqlite3.Error as exc:

@@ -26,7 +26,8 @@ import os
 import shlex
 from pathlib import Path
 
-from app.store.home import DB_NAME, FILE_MODE, HOME_VAR, is_default_home, make_private_dir
+from app.store.home import DB_NAME, FILE_MODE, is_default_home, make_private_dir
+from app.store.home_naming import naming
 
 log = logging.getLogger("tickwork.engine")
 
@@ -100,14 +101,6 @@ def gone(home: Path) -> str | None:
         return None  # command choosing the home's own file then makes it, as asked)
     return (f"the data home {home} is not there" if not home.is_dir()
             else f"{store} is not there")
-
-
-def naming(named_by: str | None) -> str:
-    """The way to name another home, as the person named this one (`home.home_named_by`):
-    `--home`, TICKWORK_HOME, or either (the platform's folder: they named none)."""
-    if named_by == "--home":
-        return "`--home`"
-    return HOME_VAR if named_by == HOME_VAR else f"`--home` or {HOME_VAR}"
 
 
 def missing(home: Path, who: str = "the engine", named_by: str | None = "--home"

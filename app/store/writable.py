@@ -17,6 +17,7 @@ import stat
 from pathlib import Path
 
 from app.store.home import refuse_others
+from app.store.home_naming import ANOTHER_HOME
 from app.store.integrity import NotPermitted, read_only_mount, readonly_target, readonly_uri
 
 
@@ -40,7 +41,8 @@ def refuse_read_only(home: Path, store: Path) -> None:
     still = ("; commands that only read, such as `tickwork task list`, still read it"
              if there == store else "")
     raise Unwritable(f"{there} cannot be {made}: the file system holding it is mounted "
-                     "read-only (remount it read-write, or name another home with --home)"
+                     "read-only (remount it read-write, or name another home with "
+                     f"{ANOTHER_HOME})"
                      f"{still}", mounted=True)
 
 

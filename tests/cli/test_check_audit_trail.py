@@ -18,8 +18,22 @@ def five_events(cli: Any) -> Any:
     for name in ("a", "b", "c", "d", "e"):
         assert cli("task", "add", name, "--command", "true").code == 0
     checked = cli("check")
-    assert checked.code == 0 and checked.out.endswith("integrity check ok\n"), checked
+    assert checked.code == 0 and checked.out.endswith("integrity check ok\n"
+                                                      "audit trail: 5 events, verified\n"), checked
     return cli
+
+
+def test_check_says_the_trail_verified_with_its_events(five_events: Any, home: Path) -> None:
+    """Its --json said the trail verified ("audit": {"ok": true, "events": 5}); the text said
+    only "integrity check ok", as if the trail were not looked at: one line says it."""
+    checked = five_events("check")
+    assert (checked.code, checked.err) == (0, ""), checked
+    assert checked.out == (f"{home / 'tickwork.db'}: integrity check ok\n"
+                           "audit trail: 5 events, verified\n"), checked.out
+    trail = five_events("check", "--json").json()["audit"]
+    assert (trail["ok"], trail["events"]) == (True, 5)
+    assert five_events("task", "add", "f", "--command", "true").code == 0
+    assert five_events("check").out.endswith("audit trail: 6 events, verified\n")
 
 
 @pytest.mark.parametrize("statements", [

@@ -27,7 +27,7 @@ from tests.support import tickwork
 from tests.support.tmpfs import mounted
 
 READ_ONLY = ("cannot be written: the file system holding it is mounted read-only (remount it "
-             "read-write, or name another home with --home); commands that only read, such as "
+             "read-write, or name another home with `--home`); commands that only read, such as "
              "`tickwork task list`, still read it")
 
 
@@ -95,7 +95,13 @@ def test_a_home_on_a_read_only_file_system_is_not_made(read_only_disk: Path) -> 
     home = read_only_disk / "home"
     _one_line(cli_at(home, "task", "add", "b", "--command", "true"), 1,
               f"{home} cannot be made: the file system holding it is mounted read-only "
-              "(remount it read-write, or name another home with --home)")
+              "(remount it read-write, or name another home with `--home`)")
+    # named by TICKWORK_HOME, it is said so (it said "--home" to them too)
+    proc = tickwork.run(["task", "add", "b", "--command", "true"], timeout=60, cwd=ROOT,
+                        env={**os.environ, "TICKWORK_HOME": str(home)})
+    _one_line(CliResult(proc.returncode, proc.stdout, proc.stderr), 1,
+              f"{home} cannot be made: the file system holding it is mounted read-only "
+              "(remount it read-write, or name another home with TICKWORK_HOME)")
 
 
 def test_a_home_and_store_their_owner_may_not_write_are_read_only(

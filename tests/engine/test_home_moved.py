@@ -126,3 +126,35 @@ def test_a_home_moved_as_the_engine_starts_stops_it_not_a_traceback_loop(
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].startswith(
         f"the data home {home} was moved or deleted while the engine ran"), errors
+
+
+def test_a_home_named_by_tickwork_home_is_said_so_when_it_moves(
+        home: Path, tmp_path: Path) -> None:
+    """The line said "start it with `--home` naming where it went" to an engine started with
+    TICKWORK_HOME (a unit's Environment=, a shell profile): the log's ERROR line and the
+    engine's last line name TICKWORK_HOME, as it was named."""
+    import os
+
+    from tests.conftest import ROOT
+    from tests.support import tickwork
+
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = tickwork.start(["engine", "--grace", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=err, env={**os.environ, "TICKWORK_HOME": str(home)})
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 15)
+        home.rename(tmp_path / "moved")
+        assert proc.wait(30) == 66, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    errors = [line for line in text.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, text
+    last = text.splitlines()[-1]
+    for line in (errors[0], last):
+        assert line.endswith("start it with TICKWORK_HOME naming where it went"), text
+    assert last.startswith(f"tickwork: error: the data home {home} was moved or deleted "
+                           "while the engine ran"), text
+    assert "--home" not in text, text

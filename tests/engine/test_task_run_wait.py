@@ -140,6 +140,27 @@ def test_a_wait_names_the_fallback_that_follows_a_failed_run(spawn: Any, cli: An
     assert cli("run", "show", "2", "--json").json()["task_name"] == "rescue"
 
 
+def test_a_wait_says_the_fallback_that_is_paused_did_not_run(spawn: Any, cli: Any) -> None:
+    """A run that failed, its fallback paused, said "run 1 of 'f': failed (exit code 1)" and
+    no more, while `run show` and `run list` noted "fallback “rescue” is paused: not run": the
+    line says that note after the error; the exit is still the task's own failure."""
+    engine = spawn()
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "rescue", "--manual", "--command", "true").code == 0
+    assert cli("task", "pause", "rescue").code == 0
+    assert cli("task", "add", "f", "--manual", "--command", "false", "--fallback",
+               "rescue").code == 0
+    done = cli("task", "run", "f", "--wait", "1m", timeout=70)
+    assert (done.code, done.err) == (1, ""), done
+    assert done.out == ("run 1 of 'f': queued\n"
+                        "run 1 of 'f': failed (exit code 1); fallback “rescue” is paused: "
+                        "not run\n"), done.out
+    assert cli("run", "show", "1", "--json").json()["reason"] == \
+        "fallback “rescue” is paused: not run"
+    as_json = cli("task", "run", "f", "--wait", "1m", "--json", timeout=70)  # (one document)
+    assert as_json.code == 1 and as_json.json()["reason"].endswith("is paused: not run")
+
+
 def test_a_wait_says_why_the_run_did_not_succeed(spawn: Any, cli: Any) -> None:
     """`task run X --wait` said "run 1 of 'X': failed" (exit 1) and not why: a newcomer had
     to look the run up. The line says how it ended in the words of the window's Runs view
