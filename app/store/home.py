@@ -19,8 +19,6 @@ RESTORE_COPY = DB_NAME + ".restore"  # the copy a restore writes, renamed over t
 RESTORE_MARK = DB_NAME + ".restoring"  # a restore is putting its copy in place
 
 
-
-
 def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The data home: `explicit` (`--home`), else $TICKWORK_HOME, else the platform's
     per-user data folder. One that is empty (`named`), or there but no folder (a file), is

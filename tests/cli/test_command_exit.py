@@ -70,7 +70,7 @@ def both(args: list[str], **kwargs: Any) -> Outcome:
 @pytest.mark.parametrize("buffered", [False, True], ids=["unbuffered", "buffered"])
 @pytest.mark.parametrize("args", [
     ["task", "list"], ["task", "list", "--json"], ["task", "show", "task-007"],
-    ["run", "list"], ["run", "show", "1"], ["audit"], ["check"],
+    ["run", "list"], ["run", "show", "1"], ["audit", "--limit", "1000"], ["check"],
 ], ids=lambda a: " ".join(a))
 def test_a_reading_command_prints_everything_and_exits_as_before(
         filled: Path, args: list[str], buffered: bool) -> None:
