@@ -130,11 +130,17 @@ class SecretOperations:
         if not changes:
             yield
             return
-        was = {name: self.keyring.get(name) for name in changes}  # to put back
+        was: Values = {}  # to put back
         done: list[str] = []
         try:
             for name, value in changes.items():
-                self._keep(name, value)
+                try:
+                    was[name] = self.keyring.get(name)
+                    self._keep(name, value)
+                except TickworkError:
+                    raise
+                except Exception as exc:  # one line saying so (it read "failed: KeyringLocked:
+                    raise _failed(name, value, exc) from exc  # … TICKWORK_DEBUG=1 …")
                 done.append(name)
             yield
         except BaseException as error:
@@ -263,6 +269,14 @@ class SecretOperations:
                 continue  # gone already, or another task's too
             except (TickworkError, OSError, RuntimeError) as exc:
                 log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
+
+
+def _failed(name: str, value: str | None, exc: Exception) -> SecretStoreUnavailable:
+    """A keyring that failed to store (`value`) or delete (None) secret `name` (locked,
+    its prompt dismissed, its service gone), in one line."""
+    return SecretStoreUnavailable(
+        f"cannot {'delete' if value is None else 'store'} secret {name!r}: the keyring "
+        f"failed ({type(exc).__name__}: {exc})")
 
 
 def _left(name: str, was: str | None, written: str | None, exc: Exception) -> str:
