@@ -49,6 +49,8 @@ from app.store.database import Store
 
 log = logging.getLogger(__name__)
 
+MAX_SECRET = 1 << 20  # bytes of a secret's value: a keyring keeps small values (`secret
+# set < /dev/zero` read for ever, memory and all, to refuse a NUL at the end: a fault hunt)
 Values = dict[str, str | None]  # secret name -> its value (None: the keyring cannot give it)
 
 
@@ -81,6 +83,7 @@ class SecretOperations:
             validate_secret_name(name)
             if not value:
                 raise ValidationError("value", "the secret is empty")
+            too_large(len(value.encode("utf-8", "surrogateescape")))
             if "\x00" in value:  # it was kept, and every run given it failed ("embedded
                 raise ValidationError("value", "holds a NUL character, which no program's "
                                       "environment can carry")  # null byte")
@@ -277,6 +280,13 @@ def _failed(name: str, value: str | None, exc: Exception) -> SecretStoreUnavaila
     return SecretStoreUnavailable(
         f"cannot {'delete' if value is None else 'store'} secret {name!r}: the keyring "
         f"failed ({type(exc).__name__}: {exc})")
+
+
+def too_large(size: int) -> None:
+    """Refuse a secret's value of `size` bytes when it is over MAX_SECRET."""
+    if size > MAX_SECRET:
+        raise ValidationError("value", f"is over {MAX_SECRET:,} bytes (1 MiB): a keyring "
+                              "keeps small values; keep large data in a file the task reads")
 
 
 def _left(name: str, was: str | None, written: str | None, exc: Exception) -> str:
