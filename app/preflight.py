@@ -203,9 +203,13 @@ def _verify_function(tree: ast.Module, path: str, module_name: str, func_name: s
         raise EnvironmentCheckError("python", f"module {module_name!r} has no function "
                                     f"{func_name!r} ({path})")
     defined = names[func_name]
-    if isinstance(defined, ast.FunctionDef | ast.AsyncFunctionDef) \
-            and defined.args.kwarg is None:
-        takes = {a.arg for a in (*defined.args.args, *defined.args.kwonlyargs)}
+    if not isinstance(defined, ast.FunctionDef | ast.AsyncFunctionDef):
+        return
+    takes = {a.arg for a in (*defined.args.args, *defined.args.kwonlyargs)}
+    if "context" in takes and "context" in kwargs:  # (the run's would replace it)
+        raise EnvironmentCheckError("kwargs", f"{func_name}() takes the run's context as "
+                                    f"'context': give that keyword another name ({path})")
+    if defined.args.kwarg is None:
         extra = sorted(set(kwargs) - takes - {"context"})
         if extra:
             raise EnvironmentCheckError("kwargs", f"{func_name}() takes no argument "

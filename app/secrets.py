@@ -32,8 +32,11 @@ import contextlib
 import hashlib
 import os
 import re
+import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.core.errors import SecretStoreUnavailable, ValidationError
 
@@ -46,6 +49,28 @@ NO_BACKEND = (
     f"({FIX})"
 )
 RESERVED_PREFIX = "tickwork:"
+SLOW_AFTER = 2.0  # seconds a keyring may take to answer before `on_slow` is called
+# called (once per call, on a timer's thread) when the keyring takes longer than SLOW_AFTER:
+# a command says it waits (app/cli/entry.py). The engine bounds its own waits (executor.py).
+on_slow: Callable[[], None] | None = None
+T = TypeVar("T")
+
+
+def answered(call: Callable[[], T]) -> T:
+    """`call()`, a keyring backend's, with `on_slow` called if it has not answered within
+    SLOW_AFTER s (locked, its unlock prompt unanswered: `export`, `task add`, any write,
+    waited on it for ever, silently — a fault hunt)."""
+    said = on_slow
+    if said is None:
+        return call()
+    timer = threading.Timer(SLOW_AFTER, said)
+    timer.daemon = True
+    timer.start()
+    try:
+        return call()
+    finally:
+        timer.cancel()
+        timer.join()  # (a command leaves as soon as it is the only thread: entry.leave)
 
 
 def missing_said(name: str) -> str:
@@ -131,10 +156,12 @@ class Keyring:
         self._backend()
 
     def set(self, name: str, value: str) -> None:
-        self._backend().set_password(self.service, validate_secret_name(name), value)
+        backend, name = self._backend(), validate_secret_name(name)
+        answered(lambda: backend.set_password(self.service, name, value))
 
     def get(self, name: str) -> str | None:
-        value: str | None = self._backend().get_password(self.service, name)
+        backend = self._backend()
+        value: str | None = answered(lambda: backend.get_password(self.service, name))
         return value
 
     def missing(self, names: list[str]) -> list[str] | None:
@@ -147,7 +174,8 @@ class Keyring:
         except SecretStoreUnavailable:
             return None
         try:
-            return [n for n in names if backend.get_password(self.service, n) is None]
+            return [n for n in names
+                    if answered(partial(backend.get_password, self.service, n)) is None]
         except Exception as exc:  # (a backend's own errors: KeyringLocked, D-Bus, ...)
             raise SecretStoreUnavailable(
                 f"the keyring failed ({type(exc).__name__}: {exc})") from None
@@ -157,14 +185,16 @@ class Keyring:
 
         backend = self._backend()
         with contextlib.suppress(PasswordDeleteError):  # already gone is fine
-            backend.delete_password(self.service, name)
+            answered(lambda: backend.delete_password(self.service, name))
 
     # -- Tickwork's own entries (names a secret cannot have) -------------------------------
 
     def get_reserved(self, entry: str) -> str | None:
-        value: str | None = self._backend().get_password(self.service,
-                                                         RESERVED_PREFIX + entry)
+        backend = self._backend()
+        value: str | None = answered(
+            lambda: backend.get_password(self.service, RESERVED_PREFIX + entry))
         return value
 
     def set_reserved(self, entry: str, value: str) -> None:
-        self._backend().set_password(self.service, RESERVED_PREFIX + entry, value)
+        backend = self._backend()
+        answered(lambda: backend.set_password(self.service, RESERVED_PREFIX + entry, value))

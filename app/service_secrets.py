@@ -49,6 +49,8 @@ from app.store.database import Store
 
 log = logging.getLogger(__name__)
 
+MAX_SECRET = 1 << 20  # bytes of a secret's value: a keyring keeps small values (`secret
+# set < /dev/zero` read for ever, memory and all, to refuse a NUL at the end: a fault hunt)
 Values = dict[str, str | None]  # secret name -> its value (None: the keyring cannot give it)
 
 
@@ -81,6 +83,7 @@ class SecretOperations:
             validate_secret_name(name)
             if not value:
                 raise ValidationError("value", "the secret is empty")
+            too_large(len(value.encode("utf-8", "surrogateescape")))
             if "\x00" in value:  # it was kept, and every run given it failed ("embedded
                 raise ValidationError("value", "holds a NUL character, which no program's "
                                       "environment can carry")  # null byte")
@@ -130,11 +133,17 @@ class SecretOperations:
         if not changes:
             yield
             return
-        was = {name: self.keyring.get(name) for name in changes}  # to put back
+        was: Values = {}  # to put back
         done: list[str] = []
         try:
             for name, value in changes.items():
-                self._keep(name, value)
+                try:
+                    was[name] = self.keyring.get(name)
+                    self._keep(name, value)
+                except TickworkError:
+                    raise
+                except Exception as exc:  # one line saying so (it read "failed: KeyringLocked:
+                    raise _failed(name, value, exc) from exc  # … TICKWORK_DEBUG=1 …")
                 done.append(name)
             yield
         except BaseException as error:
@@ -263,6 +272,21 @@ class SecretOperations:
                 continue  # gone already, or another task's too
             except (TickworkError, OSError, RuntimeError) as exc:
                 log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
+
+
+def _failed(name: str, value: str | None, exc: Exception) -> SecretStoreUnavailable:
+    """A keyring that failed to store (`value`) or delete (None) secret `name` (locked,
+    its prompt dismissed, its service gone), in one line."""
+    return SecretStoreUnavailable(
+        f"cannot {'delete' if value is None else 'store'} secret {name!r}: the keyring "
+        f"failed ({type(exc).__name__}: {exc})")
+
+
+def too_large(size: int) -> None:
+    """Refuse a secret's value of `size` bytes when it is over MAX_SECRET."""
+    if size > MAX_SECRET:
+        raise ValidationError("value", f"is over {MAX_SECRET:,} bytes (1 MiB): a keyring "
+                              "keeps small values; keep large data in a file the task reads")
 
 
 def _left(name: str, was: str | None, written: str | None, exc: Exception) -> str:

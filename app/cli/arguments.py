@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -151,7 +152,22 @@ class Parser(argparse.ArgumentParser):
                 if by(value).strip() in named:
                     raise not_allowed(first, second, f"{what} {by(value).strip()!r}")
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._given = list(sys.argv[1:] if args is None else args)  # (each command its own)
+        return super().parse_known_args(args, namespace)
+
+    def _as_option(self) -> str | None:
+        """A word given that was read as an option this command has not: a name starting
+        with '-' (`task show -rf` said only "the following arguments are required: task")."""
+        return next((w for w in getattr(self, "_given", ()) if w.startswith("-")
+                     and w != "--" and w.partition("=")[0] not in self._option_string_actions
+                     and not self._negative_number_matcher.match(w)), None)
+
     def error(self, message: str) -> NoReturn:
+        dashed = self._as_option() if message.startswith(REQUIRED) else None
+        if dashed is not None and "COMMAND" not in message:
+            message += (f" ({dashed!r} was read as an option: a name starting with '-' goes "
+                        f"last, after `--`: `{self.prog} … -- {dashed}`)")
         if message == "the following arguments are required: COMMAND":  # `tickwork task`
             verbs = next((a for a in self._actions
                           if isinstance(a, argparse._SubParsersAction)), None)
@@ -164,6 +180,7 @@ class Parser(argparse.ArgumentParser):
 
 
 UNRECOGNIZED = "unrecognized arguments: "
+REQUIRED = "the following arguments are required: "
 BEFORE = {"--home": "DIR", "--store": "URL"}  # the top-level options a command does not take
 _PASSWORD = re.compile(r"(://[^/@\s]*?):[^@\s]*@")
 

@@ -149,6 +149,9 @@ def _main(argv: Sequence[str] | None, out: Stdout) -> tuple[int, bool]:
         # ran ~60 times in a task list of 1,000 tasks for nothing (16 M of its 811 M
         # instructions, ~5 % of its time). It still runs, every 100,000 new objects, not 700.
         gc.set_threshold(100_000)
+        from app import secrets
+
+        secrets.on_slow = _waiting_on_keyring
     if args.cmd is None:
         refusal, url = _window_store(args)
         if refusal is not None:
@@ -165,6 +168,15 @@ def _main(argv: Sequence[str] | None, out: Stdout) -> tuple[int, bool]:
                          *(["--show-run", str(args.show_run)] if args.show_run else [])]
                         ), False
     return _dispatch(args), invoked(args) in READING
+
+
+def _waiting_on_keyring() -> None:
+    """Said once, when the keyring keeps a command waiting (app/secrets.py)."""
+    from app import secrets
+
+    secrets.on_slow = None
+    print("tickwork: waiting for the keyring to answer (is it locked? unlock it, or answer "
+          "its prompt; Ctrl+C gives up)", file=sys.stderr, flush=True)
 
 
 _PATHS = frozenset({"home", "file", "crontab", "systemd", "exclude"})  # read, never stored

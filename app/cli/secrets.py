@@ -15,6 +15,7 @@ from app.cli.parser import EXIT_OK
 from app.cli.store import service
 from app.core.errors import SecretStoreUnavailable, ValidationError
 from app.secrets import Keyring
+from app.service_secrets import MAX_SECRET, too_large
 
 
 def cmd_secret(args: argparse.Namespace) -> int:
@@ -28,7 +29,9 @@ def cmd_secret(args: argparse.Namespace) -> int:
         else:
             # bytes that are not UTF-8 kept as such, to be refused in words (a strict locale
             # raised "failed: UnicodeDecodeError")
-            value = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+            raw = sys.stdin.buffer.read(MAX_SECRET + 3)  # (+ a line's end): never unbounded
+            too_large(len(raw.removesuffix(b"\n").removesuffix(b"\r")))
+            value = raw.decode("utf-8", "surrogateescape")
             # the line's end, as a file saved on Windows ends it too (its "\r" was kept)
             value = value.removesuffix("\r\n") if value.endswith("\r\n") else (
                 value.removesuffix("\n"))

@@ -81,6 +81,18 @@ def json_depth(value: object) -> int:
     return deepest
 
 
+def bounded_json(value: object, name: str, depth: int, size: int) -> None:
+    """Refuse JSON nested deeper than `depth`, or longer than `size` characters as stored
+    (`--kwargs` had no bound: 50 MB of them were kept, loaded by every read of the task and
+    sent to a worker at each run, which started 1.9 s late)."""
+    if json_depth(value) > depth:
+        raise ValidationError(name, f"is nested more than {depth} levels deep")
+    length = len(json.dumps(value, ensure_ascii=False))
+    if length > size:
+        raise ValidationError(name, f"is {length:,} characters of JSON, over {size:,}: give "
+                              "the function a file's path and read the data there")
+
+
 def required(value: object, name: str) -> object:
     """``value``, or ValidationError "is required" for a missing one (a task without its
     action said "must be a JSON object", a command without argv "must be a non-empty list")."""

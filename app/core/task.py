@@ -255,8 +255,8 @@ class TaskSpec:
         action = Action.from_json(fields.required(obj.get("action"), "action"))
         if action.shell:  # (input only: a line stored before this check still loads)
             closed_quotes(action.argv[0], True)
-        if action.kwargs and fields.json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only
-            raise ValidationError("kwargs", f"is nested more than {MAX_JSON_DEPTH} levels deep")
+        if action.kwargs:  # input only
+            fields.bounded_json(action.kwargs, "kwargs", MAX_JSON_DEPTH, MAX_COMMAND)
         fallback = fields.optional_text(obj.get("fallback"), "fallback")
         if fallback == name:
             raise ValidationError("fallback", f"{name} → {name} would make a cycle (a task "

@@ -40,7 +40,6 @@ import json
 import os
 import secrets as random
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from app.core.errors import ValidationError
@@ -230,8 +229,9 @@ def loose_key_file(path: str) -> str | None:
 
 def read_key_file(path: str) -> bytes:
     """A key file `tickwork secret workers-key` wrote; ValidationError naming --key-file."""
-    try:
-        text = Path(path).read_text(encoding="ascii", errors="replace")
+    try:  # no more than a key and its spaces: `--key-file /dev/zero` read until MemoryError
+        with open(path, "rb") as file:
+            text = file.read(4096).decode("ascii", errors="replace")
     except OSError as exc:
         raise ValidationError("key-file", f"cannot read {path}: {exc.strerror}") from None
     key = parse_key(text)

@@ -41,3 +41,14 @@ def test_a_key_file_others_can_read_is_said_at_the_workers_start(tmp_path: Path)
             f"`chmod 600 {loose}`") in said, said
     said = _worker_says(home, key, tmp_path, "runs run only when signed with")
     assert "can be read by other users" not in said, said
+
+
+def test_a_key_file_that_never_ends_is_refused_at_once(tmp_path: Path) -> None:
+    """`--key-file /dev/zero` (a stream, not a key file) was read until MemoryError, then
+    "failed: MemoryError" (a fault hunt); a key file is read no further than a key's size."""
+    res = run(["--home", str(tmp_path / "home"), "worker", "--key-file", "/dev/zero"],
+              timeout=60)
+    assert (res.returncode, res.stdout) == (2, ""), res
+    assert res.stderr == ("tickwork: error: key-file: /dev/zero holds no workers' key (write "
+                          "one with `tickwork secret workers-key FILE` where the engine "
+                          "runs)\n"), res.stderr

@@ -21,7 +21,9 @@ and the package would bring its own dependencies into the bundle.
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -131,6 +133,9 @@ def _day_words(d: date) -> str:
 # ----------------------------------------------------------------------- iCalendar
 
 
+MAX_ICS = 16 << 20  # bytes of an .ics file (a country's holidays for decades: ~100 KB)
+
+
 @dataclass(frozen=True, slots=True)
 class IcsDates:
     """The dates an .ics file excludes, how many all-day events gave them, what was not
@@ -146,10 +151,16 @@ class IcsDates:
 def read_ics_file(path: str | Path) -> IcsDates:
     """``read_ics`` on a file; an unreadable file is a ValidationError on ``exclude``."""
     name = Path(path).name
-    try:
-        raw = Path(path).read_bytes()
+    try:  # a calendar's file only: a device (`/dev/zero`) was read until MemoryError, a
+        if not stat.S_ISREG(os.stat(path).st_mode):  # FIFO waited for ever (a fault hunt)
+            raise ValidationError("exclude", f"{name} is not a file (a device or a pipe)")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_ICS + 1)
     except OSError as exc:
         raise ValidationError("exclude", f"cannot read {name}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_ICS:
+        raise ValidationError("exclude", f"{name} is larger than {MAX_ICS >> 20} MiB: not a "
+                              "calendar of days off")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

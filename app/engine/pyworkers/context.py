@@ -36,6 +36,18 @@ def checkpoint_text(state: Any) -> str:
         raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
     return text
 
+def refusal(request: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, str] | None:
+    """Why a run whose function takes `context` cannot be called, as its end says it: its
+    secrets could not be read, or its kwargs give a `context` of their own (it was replaced
+    by the run's, unsaid: a fault hunt)."""
+    if request.get("secret_error"):
+        return {"secret_error": request["secret_error"]}
+    if "context" in kwargs:
+        return {"error": f"kwargs: 'context' is given, but {request['target']} takes the "
+                         "run's context under that name: give that keyword another name"}
+    return None
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint could not be made durable in time; the action should not go on as if
     it were saved."""

@@ -29,7 +29,7 @@ from app.engine.lineage import TOKEN_VAR, Parent, become_subreaper
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.baseline import Baseline, kill_children, note_fork
 from app.engine.pyworkers.bounds import bound
-from app.engine.pyworkers.context import RunContext
+from app.engine.pyworkers.context import RunContext, refusal
 from app.engine.pyworkers.modules import Modules
 from app.platform.os_text import for_os
 from app.platform.pipes import unread
@@ -189,8 +189,8 @@ class Link:
             return
         kwargs = dict(request.get("kwargs") or {})
         if wants_context:
-            if request.get("secret_error"):
-                end["secret_error"] = request["secret_error"]
+            if refused := refusal(request, kwargs):  # (secrets unread, kwargs' own `context`)
+                end.update(refused)
                 return
             context = kwargs["context"] = current.context = RunContext(
                 RunLink(self, current), request)
