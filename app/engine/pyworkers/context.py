@@ -36,6 +36,7 @@ def checkpoint_text(state: Any) -> str:
         raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
     return text
 
+
 def refusal(request: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, str] | None:
     """Why a run whose function takes `context` cannot be called, as its end says it: its
     secrets could not be read, or its kwargs give a `context` of their own (it was replaced
