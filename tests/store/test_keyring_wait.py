@@ -9,32 +9,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from faults.harness import wait_until
 from tests.cli.test_secret_values import secret_set
-from tests.conftest import ROOT
-from tests.support import tickwork
+from tests.support.keyring_hold import keyring_held
 
 
 def test_a_write_waiting_on_the_keyring_does_not_hold_the_store(home: Path, cli: Any,
                                                                   tmp_path: Path) -> None:
     assert cli("task", "add", "first", "--command", "true", "--manual").code == 0  # keyed
-    hold = tmp_path / "keyring-locked"
-    hold.touch()
-    env = {**os.environ, "TICKWORK_TEST_KEYRING_HOLD": str(hold)}
-    err_file = tmp_path / "err"
-    with err_file.open("w") as err:
-        proc = tickwork.start(["--home", str(home), "task", "add", "second", "--command",
-                               "true", "--manual"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        wait_until(lambda: Path(f"{hold}.waiting").exists(), 30)  # it asks the keyring
+    with keyring_held(home, tmp_path, ["task", "add", "second", "--command", "true",
+                                       "--manual"]) as (proc, err_file):
         _another_writer_gets(home)
-    finally:
-        hold.unlink()
     assert proc.wait(30) == 0, err_file.read_text()
     assert {t["name"] for t in cli("task", "list", "--json").json()} == {"first", "second"}
     assert cli("audit", "--verify").code == 0
@@ -54,21 +41,8 @@ def _waits_outside_the_store(home: Path, tmp_path: Path, args: list[str],
                              stdin: bytes | None = None) -> None:
     """`args` run while the keyring gives no answer for the secret "token": another writer
     gets the store meanwhile, and the command ends once the keyring answers."""
-    hold = tmp_path / "keyring-locked"
-    hold.touch()
-    env = {**os.environ, "TICKWORK_TEST_KEYRING_HOLD": str(hold),
-           "TICKWORK_TEST_KEYRING_HOLD_ONLY": "token"}
-    err_file, in_file = tmp_path / "err", tmp_path / "in"
-    in_file.write_bytes(stdin or b"")
-    with err_file.open("w") as err, in_file.open("rb") as given:
-        proc = tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
-                              stdin=given, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        wait_until(lambda: Path(f"{hold}.waiting").exists(), 30)  # it asks for "token"
+    with keyring_held(home, tmp_path, args, stdin, ONLY="token") as (proc, err_file):
         _another_writer_gets(home)
-    finally:
-        hold.unlink()
-        Path(f"{hold}.waiting").unlink(missing_ok=True)
     assert proc.wait(30) == 0, err_file.read_text()
 
 
@@ -94,32 +68,18 @@ def test_a_command_s_secrets_are_read_for_their_size_before_the_store_is_held(
     assert cli("audit", "--verify").code == 0
 
 
-
 def _held_write(home: Path, tmp_path: Path, cli: Any, args: list[str], meanwhile: list[str],
                 stdin: bytes = b"", locked: Path | None = None) -> tuple[int, str]:
     """`args` run while the keyring gives no answer to a write or delete of the secret
     "token"; the CLI's `meanwhile` (another process) runs then and must finish; then the
     keyring answers (and with `locked`, that file made, refuses from then on: its prompt
     dismissed): the command's exit code and stderr."""
-    hold = tmp_path / "keyring-locked"
-    hold.touch()
-    env = {**os.environ, "TICKWORK_TEST_KEYRING_HOLD": str(hold),
-           "TICKWORK_TEST_KEYRING_HOLD_ONLY": "token", "TICKWORK_TEST_KEYRING_HOLD_ON": "writes",
-           "TICKWORK_TEST_KEYRING_LOCKED": str(locked or tmp_path / "never")}
-    err_file, in_file = tmp_path / "err", tmp_path / "in"
-    in_file.write_bytes(stdin)
-    with err_file.open("w") as err, in_file.open("rb") as given:
-        proc = tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
-                              stdin=given, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        wait_until(lambda: Path(f"{hold}.waiting").exists(), 30)  # it writes "token"
+    with keyring_held(home, tmp_path, args, stdin, ONLY="token", ON="writes",
+                      LOCKED=str(locked or tmp_path / "never")) as (proc, err_file):
         done = cli(*meanwhile)
         assert done.code == 0, done.err  # (the store held: "database is locked", exit 1)
         if locked is not None:
             locked.touch()
-    finally:
-        hold.unlink()
-        Path(f"{hold}.waiting").unlink(missing_ok=True)
     return proc.wait(30), err_file.read_text()
 
 
