@@ -307,7 +307,7 @@ def read_export(path: Path, *, trust_owner: bool = False) -> list[Any]:
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: Twice.marked(pairs, twice))
     except json.JSONDecodeError as exc:
-        raise ValidationError("file", f"{what} is not valid JSON: {exc}") from None
+        raise ValidationError("file", f"{what} is {fields.not_json(exc)}") from None
     except RecursionError:
         raise ValidationError("file", f"{what} nests JSON too deeply to be an export "
                               "file") from None

@@ -135,6 +135,7 @@ class Parser(argparse.ArgumentParser):
         # argparse's "expected one argument" (no option here starts with '-' and a digit)
         self._negative_number_matcher = re.compile(r"-\.?\d")
         self._naming: list[tuple[str, str, str, Callable[[str], str]]] = []
+        self._idle: list[tuple[str, str, tuple[str, ...], str]] = []
 
     def refuse_naming_one(self, first: str, second: str, what: str,
                           by: Callable[[str], str] = lambda value: value.partition("=")[0]
@@ -151,6 +152,23 @@ class Parser(argparse.ArgumentParser):
             for value in getattr(namespace, first[2:].replace("-", "_")) or []:
                 if by(value).strip() in named:
                     raise not_allowed(first, second, f"{what} {by(value).strip()!r}")
+
+    def refuse_with(self, dest: str, value: str, options: tuple[str, ...], why: str) -> None:
+        """Refuse `options` given when the positional `dest` is `value`, where they would do
+        nothing (`engine stop --workers 3` was taken and ignored); `why`: what they are for."""
+        self._idle.append((dest, value, options, why))
+
+    def refuse_idle(self, namespace: argparse.Namespace) -> None:
+        """Raise if an option `refuse_with` named was given where it does nothing."""
+        for dest, value, options, why in self._idle:
+            if getattr(namespace, dest, None) != value:
+                continue
+            for option in options:
+                action = self._option_string_actions[option]
+                if getattr(namespace, action.dest, action.default) != action.default:
+                    raise UsageError(f"argument {option}: not allowed with `{self.prog} "
+                                     f"{value}`: it is for {why} (`{self.prog} {option} "
+                                     f"{action.metavar}`)")
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         self._given = list(sys.argv[1:] if args is None else args)  # (each command its own)

@@ -31,6 +31,8 @@ def cmd_engine(args: argparse.Namespace) -> int:
 
     if getattr(args, "action", None) == "stop":
         return stop_engine(args)
+    if args.grace is None:  # (None: not given, which `engine stop` refuses given)
+        args.grace = GRACE
     from app.engine.environment import check_engine
     from app.remote.broker import BROKER_VAR, broker_url
 

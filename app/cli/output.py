@@ -53,7 +53,7 @@ def _timestamp(value: datetime | str | None) -> float | None:
 
 # in a table's cell, a row's one line: newline and tab too
 _ONE_LINE = {**CONTROLS, 0x09: "\\x09", 0x0A: "\\x0a"}
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # what JSON leaves raw in a string (ensure_ascii=False): DEL and C1, written as \\u escapes
 _JSON_RAW = {c: f"\\u{c:04x}" for c in [0x7F, *range(0x80, 0xA0)]}
 

@@ -72,6 +72,7 @@ class Commands(_Subparsers):
         chosen = self.fill(values[0])  # argparse has checked that it is one of the choices
         super().__call__(parser, namespace, values, option_string)
         chosen.refuse_same_names(namespace)
+        chosen.refuse_idle(namespace)
 
 
 def commands(parser: argparse.ArgumentParser, dest: str, *, required: bool = False
@@ -244,10 +245,12 @@ def _engine(p: Parser) -> None:
     p.add_argument("--store", metavar="URL", type=store_url, default=argparse.SUPPRESS,
                    help="a shared PostgreSQL store (as the top-level --store)")
     p.add_argument("--grace", metavar="DURATION", type=seconds_arg("grace", zero=True),
-                   default=10.0, help="how long running tasks get to finish on shutdown: "
+                   default=None, help="how long running tasks get to finish on shutdown: "
                    "seconds, or 30s, 5m … (default 10s; 0: stop them at once)")
     p.add_argument("--broker", metavar="URL", help="the Redis broker of tasks that run on "
                    "Celery (default: $TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
+    # (what starts an engine, not `engine stop`: which stops it with the grace it was given)
+    p.refuse_with("action", "stop", ("--workers", "--grace", "--broker"), "starting an engine")
 
 
 def _worker(p: Parser) -> None:

@@ -86,7 +86,7 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         try:
             action["kwargs"] = fields.json_once(args.kwargs, "kwargs")
         except json.JSONDecodeError as exc:
-            raise ValidationError("kwargs", f"not valid JSON: {exc.msg}") from None
+            raise ValidationError("kwargs", fields.not_json(exc)) from None
         except RecursionError:
             raise ValidationError("kwargs", "is nested too deeply") from None
         except ValueError:  # (after JSONDecodeError, one)

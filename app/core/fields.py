@@ -57,6 +57,12 @@ def json_once(text: str, name: str) -> Any:
     return json.loads(text, object_pairs_hook=pairs)
 
 
+def not_json(exc: json.JSONDecodeError) -> str:
+    """Why text is not JSON, where it goes wrong first, as `--kwargs`, the editor and an
+    import file say it: `not valid JSON at line 1, column 7: Expecting value`."""
+    return f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+
+
 def long_number() -> str:
     """Why JSON text was refused whose whole number is longer than Python reads (json.loads
     raised a bare ValueError: "failed: ValueError: Exceeds the limit (4300 digits) …")."""

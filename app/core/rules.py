@@ -87,7 +87,7 @@ def held_reason(why: str, *, max_instances: int, group: str | None, group_limit:
     overlap policy: a run held back is one the policy let in (`queue`) or one it does not
     judge (by hand, a retry), and "(overlap: skip)" on a run that then ran misled."""
     if why == BY_GROUP:
-        return f"group {group} runs at most {group_limit} at a time"
+        return f"group {group} runs at most {group_limit} at a time{HELD_TAIL}"
     runs = "run" if max_instances == 1 else "runs"
     return f"at most {max_instances} {runs} of this task at a time{HELD_TAIL}"
 

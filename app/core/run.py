@@ -302,9 +302,11 @@ PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stre
 
 def progress_line(fraction: float | None, message: str) -> str:
     """The output line a progress report is kept as: 'progress: 40% copying'. A message of
-    several lines is one line, its breaks spaces (its later lines read as printed output)."""
-    pct = "" if fraction is None else f"{fraction * 100:.0f}% "
-    return f"{PROGRESS}{pct}{' '.join(message.splitlines())}\n"
+    several lines is one line, its breaks spaces (its later lines read as printed output);
+    without a message, the line ends at its percentage ('progress: 100%', no space after)."""
+    said = " ".join(message.splitlines())
+    pct = "" if fraction is None else f"{fraction * 100:.0f}%"
+    return f"{PROGRESS}{pct}{' ' if pct and said else ''}{said}\n"
 
 
 def progress_words(line: str) -> str | None:

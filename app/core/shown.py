@@ -10,6 +10,10 @@ from typing import Any
 # C0 controls but newline and tab, DEL, and C1 controls: what a terminal would act on
 CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
             if c not in (0x09, 0x0A)}
+# bidirectional controls (embeddings, overrides, isolates, marks): they reorder what a
+# terminal shows, so a line could read as something it is not (`\\u202e`)
+BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+CONTROLS.update({c: f"\\u{c:04x}" for c in BIDI})
 
 
 def shown(text: str) -> str:
@@ -18,7 +22,7 @@ def shown(text: str) -> str:
     it, on a terminal or not: escape sequences and other controls are shown (`\\x1b[31m`),
     never obeyed (they could move the cursor, retitle the window, hide lines — now or when a
     saved listing or log is read with `cat`); newline and tab stay. `--json` keeps the data
-    exact."""
+    exact. Bidirectional controls are shown too (`\\u202e`): they would turn the text around."""
     return text.translate(CONTROLS)
 
 

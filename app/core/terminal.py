@@ -39,8 +39,9 @@ class Shown(NamedTuple):
 
 
 _SGR = re.compile(r"\x1b\[([0-9;:]*)m")
-# a control `shown` escapes, but an SGR sequence's ESC
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;:]*m)")
+# a control `shown` escapes (bidirectional ones too), but an SGR sequence's ESC
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                      r"\u202a-\u202e\u2066-\u2069]|\x1b(?!\[[0-9;:]*m)")
 # an SGR sequence, or carriage returns (a line's end when a newline follows them)
 _TOKEN = re.compile(r"\x1b\[([0-9;:]*)m|\r+(\n?)|\x1b\[([02]?)K")
 # erase in line (EL): to its end, or all of it

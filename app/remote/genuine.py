@@ -51,10 +51,9 @@ WORDS_MAX = 500  # characters of a worker's unsigned words kept (anyone's words)
 SETTLED = 10_000  # settled runs whose late replies are still checked (the oldest forgotten)
 ANSWERED = 10_000  # claims answered, each not answered again (the oldest forgotten)
 # what a worker's unsigned words may not do where they are shown: act on a terminal, break
-# a line, or turn the text around (bidirectional controls, line and paragraph separators)
-ESCAPED = {**CONTROLS, 0x09: "\\t", 0x0A: "\\n",
-           **{c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
-                                        *range(0x2066, 0x206A), 0x2028, 0x2029]}}
+# a line, or turn the text around (CONTROLS holds the bidirectional ones; line and
+# paragraph separators)
+ESCAPED = {**CONTROLS, 0x09: "\\t", 0x0A: "\\n", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 def worker_words(text: Any, room: int = WORDS_MAX) -> str:

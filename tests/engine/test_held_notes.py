@@ -44,6 +44,28 @@ def test_a_held_runs_note_says_what_it_waited_for_once_it_has_run(
                         last), last
 
 
+def test_a_run_held_by_its_group_says_when_it_starts_as_one_held_by_its_task(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """A group's note said only "held back: group g runs at most 1 at a time", not when the
+    run starts, which a task's note says: they say the same now."""
+    gate = tmp_path / "gate"
+    spawn().wait_for("engine running on")
+    for name in ("first", "second"):
+        assert cli("task", "add", name, "--manual", "--group", "g:1", "--command",
+                   f"sh -c 'while [ ! -e {gate} ]; do sleep 0.05; done'").code == 0
+    assert cli("task", "run", "first").code == 0
+    wait_until(lambda: cli("run", "show", "1", "--json").json()["status"] == "running", 20)
+    assert cli("task", "run", "second").code == 0
+    wait_until(lambda: cli("run", "show", "2", "--json").json()["status"] == "waiting", 20)
+    held = "held back: group g runs at most 1 at a time: it starts when one ends"
+    assert cli("run", "show", "2", "--json").json()["reason"] == held
+    assert f"        note: {held}\n" in cli("run", "show", "2").out
+    gate.touch()
+    wait_until(lambda: cli("run", "show", "2", "--json").json()["status"] == "succeeded", 20)
+    assert cli("run", "show", "2", "--json").json()["reason"] == (
+        "waited: group g runs at most 1 at a time")
+
+
 def test_a_note_reads_as_the_run_now_stands() -> None:
     group = "held back: group g runs at most 2 at a time"
     assert reason_now(HOLD, "waiting", False) == HOLD

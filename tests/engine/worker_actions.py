@@ -374,3 +374,9 @@ def patch_json_then_checkpoint(context: Any) -> str:
     json.dumps = lambda *_a, **_k: "not json"  # type: ignore[assignment]
     context.checkpoint({"step": 3, "name": "Zoë"})
     return "kept"
+
+
+def progress_without_words(context: Any) -> None:
+    """Progress given as a fraction alone, then with a message."""
+    context.progress(1.0)
+    context.progress(0.5, "half")

@@ -31,6 +31,9 @@ _MACROS: Final = {
     "@hourly": "0 * * * *",
 }  # fmt: skip
 _ITEM = re.compile(r"(?:(\*)|([a-z0-9]+)(?:-([a-z0-9]+))?)(?:/([0-9]+))?")
+# a last field that reads as a year (Quartz and AWS write one): 2099, 2024-2030, 2025,2027
+_YEAR = r"[12][0-9]{3}(?:-[12][0-9]{3})?(?:/[0-9]+)?"
+_YEARS = re.compile(rf"{_YEAR}(?:,{_YEAR})*")
 _CRON_HINT = "(5 fields: minute hour day-of-month month day-of-week, e.g. '0 2 * * *')"
 
 
@@ -95,6 +98,13 @@ def parse_cron(expr: str) -> Cron:
             raise ValidationError("cron", f"unknown macro {text!r} (use one of {names})")
         text = _MACROS[macro]
     parts = text.split()
+    if len(parts) in (6, 7) and _YEARS.fullmatch(parts[-1]):
+        raise ValidationError(
+            "cron",
+            f"{parts[-1]!r} reads as a year, but years are not a cron field: Tickwork's "
+            "six-field form puts seconds first (second minute hour day-of-month month "
+            f"day-of-week); without the year: {' '.join(parts[:-1])!r}",
+        )
     if len(parts) not in (5, 6):
         raise ValidationError(
             "cron",

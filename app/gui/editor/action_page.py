@@ -191,8 +191,7 @@ class ActionPage(Page):
             try:
                 kwargs = fields.json_once(text, "kwargs") if kwargs is None else kwargs
             except json.JSONDecodeError as exc:
-                raise ValidationError("kwargs", f"not valid JSON: {exc.msg} (line {exc.lineno},"
-                                      f" column {exc.colno})") from None
+                raise ValidationError("kwargs", fields.not_json(exc)) from None
             except ValueError:  # (after JSONDecodeError, one)
                 raise ValidationError("kwargs", fields.long_number()) from None
             data["action"] = {"kind": "python", "target": self.target.text().strip(),
