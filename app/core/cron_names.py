@@ -12,10 +12,8 @@ job is, unique in the file, and the same each time the file is imported.
   `python3 -m tools.sync` → `tools.sync`). A script — run by an interpreter, or a file with
   a script's extension — is named by its file without the extension (`./pull_reports.sh` →
   `pull_reports`); any other program by its name and its first argument (`rsync -a ~/notes
-  /mnt` → `rsync-notes`, `/usr/bin/report weekly` → `report-weekly`; an argument that is no
-  word keeps its space, so the name reads as the command does: `date +\\%Y-\\%m-\\%d` →
-  `date +%Y-%m-%d`, not `date-+%Y-%m-%d`), where a redirection's file and the value after a
-  long option (`--since 15m`) are not arguments.
+  /mnt` → `rsync-notes`, `/usr/bin/report weekly` → `report-weekly`), where a redirection's
+  file and the value after a long option (`--since 15m`) are not arguments.
 - Two lines with one name: the first keeps it, the next get their schedule after it, then
   `#2`, `#3`; a list's comma, which a name cannot hold, written `+` (`true (0 0 1+15 * 1)`:
   written as a space, `true (0 0 1 15 * 1)` read as six fields, month 15). A line added
@@ -38,9 +36,6 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _REDIRECT = re.compile(r"[0-9&]?(?:>>?|<)&?")  # a redirection written in one word with its file
 _OPERATORS: Final = frozenset({"&&", "||", ";", "|", "&", "|&", ";;", "(", ")"})
 _HEADER = re.compile(r"m\s+h\s+dom\s+mon\s+dow\b", re.IGNORECASE)
-# an argument that reads as a word, joined to its program by "-" (`rsync-notes`); one that
-# does not (a date's format `+%Y-%m-%d`) keeps the space it was typed with
-_WORD = re.compile(r"\w[\w.:@-]*")
 _VERSION = re.compile(r"[\d.]+$")  # python3.11 → python
 SHELLS: Final = frozenset({"sh", "bash", "dash", "zsh", "ksh", "fish"})
 INTERPRETERS: Final = SHELLS | frozenset({"python", "pypy", "perl", "ruby", "node", "nodejs",
@@ -192,10 +187,8 @@ def _with_argument(program: str, rest: list[str]) -> str:
             value_next = False
             continue
         argument = _base(word)
-        if argument and not program:
-            return argument
-        if argument:  # a word joined as one (`rsync-notes`), else as typed (`date +%Y-%m-%d`)
-            return f"{program}{'-' if _WORD.fullmatch(argument) else ' '}{argument}"
+        if argument:
+            return f"{program}-{argument}" if program else argument
     return program
 
 
