@@ -20,6 +20,8 @@ from typing import Any
 
 from app import export_text, preflight, transfer
 from app.core import group_limits, references
+from app.core.schedule import parse_timezone
+from app.core.schedule.validation import ended
 from app.core.task import TaskSpec
 from app.service_secrets import SecretOperations
 from app.store import task_rows, tasks
@@ -100,7 +102,7 @@ class TransferOperations(SecretOperations):
                                        if s not in secrets), **secrets}
         if dry_run or secrets:  # with new secrets, checked first: nothing kept if refused
             with self.store.read():
-                checked, notes, kept = _settled(specs, label, skip_existing)
+                checked, notes, kept = _settled(specs, label, skip_existing, now)
                 self._checked([(spec, None) for spec in checked], values, label, secrets)
             if dry_run:
                 return transfer.ImportReport(notes=notes, kept=kept)
@@ -109,7 +111,7 @@ class TransferOperations(SecretOperations):
             secrets = {name: value for name, value in secrets.items() if name in used}
             self.new_secrets(secrets)
         with self.keyring_first(secrets), self.store.write():
-            specs, notes, kept = _settled(specs, label, skip_existing)
+            specs, notes, kept = _settled(specs, label, skip_existing, now)
             self.record_secrets(secrets, now)
             created = self._insert_all(specs, now, "task.import", values, label)
             report = transfer.ImportReport([spec.name for spec in specs], notes, kept)
@@ -119,14 +121,21 @@ class TransferOperations(SecretOperations):
         return report
 
 
-def _settled(specs: list[TaskSpec], label: references.Label,
-             skip_existing: bool) -> tuple[list[TaskSpec], list[str], list[str]]:
+def _settled(specs: list[TaskSpec], label: references.Label, skip_existing: bool,
+             now: datetime) -> tuple[list[TaskSpec], list[str], list[str]]:
     """In the store's transaction: the tasks to import (`skip_existing`: less those this home
     has by name), each group this home's tasks are in keeping its limit; the notes that say
-    so; the names left as they are here."""
+    so, and name each task whose end is past (imported, not refused: an export of a home
+    with one must import; it was imported enabled, never to fire, and nothing said so); the
+    names left as they are here."""
     kept = references.already_here(specs, tasks.names_by_id().values()) if skip_existing else []
     skipped = set(kept)
     specs = [spec for spec in specs if spec.name not in skipped]
     specs, notes = group_limits.settle(
         specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
+    for spec in specs:
+        when = ended(spec.schedule, parse_timezone(spec.timezone), spec.end_at, now)
+        if when is not None:
+            notes.append(f"task {spec.name!r} ends {when}, in the past: it never fires "
+                         "until its end is cleared or moved")
     return specs, notes, kept

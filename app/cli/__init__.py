@@ -9,11 +9,18 @@ the window is asked for, so the commands start fast.
 
 from __future__ import annotations
 
-from app.cli.entry import COMMANDS as COMMANDS
-from app.cli.entry import main as main
-from app.cli.parser import EXIT_FAILURE as EXIT_FAILURE
-from app.cli.parser import EXIT_OK as EXIT_OK
-from app.cli.parser import EXIT_USAGE as EXIT_USAGE
-from app.cli.parser import Parser as Parser
-from app.cli.parser import UsageError as UsageError
-from app.cli.parser import build_parser as build_parser
+import sys
+
+from app.platform import stop_signals
+
+# first: a stop signal while the rest is imported stops `tickwork engine` gracefully
+stop_signals.hold(sys.argv)
+
+from app.cli.entry import COMMANDS as COMMANDS  # noqa: E402
+from app.cli.entry import main as main  # noqa: E402
+from app.cli.parser import EXIT_FAILURE as EXIT_FAILURE  # noqa: E402
+from app.cli.parser import EXIT_OK as EXIT_OK  # noqa: E402
+from app.cli.parser import EXIT_USAGE as EXIT_USAGE  # noqa: E402
+from app.cli.parser import Parser as Parser  # noqa: E402
+from app.cli.parser import UsageError as UsageError  # noqa: E402
+from app.cli.parser import build_parser as build_parser  # noqa: E402

@@ -43,7 +43,7 @@ def cmd_engine(args: argparse.Namespace) -> int:
     if os.environ.get("INVOCATION_ID"):  # systemd started it: from a unit of an earlier version?
         _refresh_unit(args)
     try:
-        return run_headless(args)
+        return run_headless(args, getattr(args, "stop_signals", None))
     except Halted as exc:  # its own status: a service manager does not start it again
         from app.store.home import home_named_by
         from app.store.home_naming import as_named

@@ -25,6 +25,7 @@ from app.core.errors import (
     TickworkError,
     ValidationError,
 )
+from app.platform import stop_signals
 
 # each noun's command, imported only when asked for: `tickwork task list` need not load the
 # audit, run, secret or engine commands (the parser itself loads the modules that define the
@@ -136,9 +137,14 @@ def _main(argv: Sequence[str] | None, out: Stdout) -> tuple[int, bool]:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
+        stop_signals.take(engine=False)
         return _fail(EXIT_USAGE, f"error: {exc}"), False
     except SystemExit as exc:  # --help, --version: printed, and done
+        stop_signals.take(engine=False)
         return int(exc.code or 0), False
+    # (held since the package's import where the command line named the engine)
+    args.stop_signals = stop_signals.take(args.cmd == "engine" and not getattr(
+        args, "action", None))  # a stop signal from now on stops the engine gracefully
     refused = _unstorable(args)
     if refused is not None:
         return _fail(EXIT_USAGE, f"error: {refused}"), False

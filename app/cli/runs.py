@@ -18,7 +18,8 @@ from app.core.run import Run, peaks, peaks_text
 if TYPE_CHECKING:
     from app.service import Service
 
-UNHELD = ("waiting", "running", "retrying")  # in progress, and no engine holds them: said
+# waiting for an engine, or in progress, and no engine holds them: said (`_unheld`)
+UNHELD = ("queued", "waiting", "running", "retrying")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -66,10 +67,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _unheld(svc: Service, items: list[dict[str, Any]]) -> str | None:
-    """With runs listed running, waiting or retrying and no engine holding the store (a
-    kill -9 left them so): that no engine runs them, and what becomes of them; None
-    otherwise. `run list` showed them so with no hint that nothing did. (A run queued by
-    hand with no engine was told so by `task run`: queued runs are not named here.)"""
+    """With runs listed queued, waiting, running or retrying and no engine holding the store
+    (a kill -9 left them so; a graceful stop gives back runs it had not started queued;
+    `task run` with no engine queues one): that no engine runs them, and what becomes of
+    them; None otherwise. `run list` showed them so with no hint that nothing did — queued
+    ones too, which `task run` had said only once, when it queued one, and a stop never."""
     statuses = [s for s in UNHELD if any(item["status"] == s for item in items)]
     if not statuses or engine_running(svc.store):
         return None

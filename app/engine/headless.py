@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.core.errors import StoreError
 from app.engine.events import Event, Notification, RunChanged
+from app.platform.stop_signals import StopSignals
 
 if TYPE_CHECKING:
     from app.store.database import Store
@@ -53,12 +53,11 @@ EXIT_NEWER = 78  # EX_CONFIG, "something was found in an unconfigured or misconf
 NO_RESTART = (2, EXIT_DAMAGED, EXIT_HOME_GONE, EXIT_LOCK, EXIT_NOT_PERMITTED, EXIT_NEWER)
 # (with 2, a bad option or variable)
 
-# What stops the engine gracefully: Ctrl+C, `kill`/systemd, and a closed terminal (SIGHUP
-# once ended it at once, like a kill -9, leaving its runs to the next start's recovery).
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def run_headless(args: argparse.Namespace) -> int:
+def run_headless(args: argparse.Namespace, signals: StopSignals | None = None) -> int:
+    """The engine until a stop signal; `signals`: its handler, installed by the command
+    line before the engine was imported (app/cli/entry.py), so a signal while it starts
+    stops it as gracefully as one later: what it opened is closed, what it started is
+    stopped as any stop does (its runs given back, its lock released)."""
     from app.core.fields import workers_from
     from app.engine.engine import Engine
     from app.engine.log import log_to_stderr
@@ -69,21 +68,16 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.store.location import resolve_store
     from app.store.lock import SharedMark
 
+    signals = signals if signals is not None else StopSignals().install()
     workers = args.workers or workers_from(os.environ)  # a bad $TICKWORK_WORKERS: exit 2
     named_by = home_named_by(args.home)  # (a line that says how to name another home, and
     # the line that says it is gone, say it so: `--home` or TICKWORK_HOME)
     log_to_stderr(named_by=named_by)  # (controls in a record shown escaped: app/engine/log.py)
+    signals.log_ready()  # (a signal heard while the engine was imported: said now)
+    stop = signals.stop
     home = resolve_home(args.home)
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        logging.getLogger("tickwork.engine").info("received %s: stopping",
-                                                  signal.Signals(signum).name)
-        stop.set()
-
-    for signum in STOP_SIGNALS:
-        if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, on_signal)
+    if stop.is_set():  # (before anything is opened: nothing to give back)
+        return 0
     url = resolve_store(getattr(args, "store", None), home)
     # (its choice of a shared store gone with it too)
     if url is None and not getattr(args, "new_home", False) and (
@@ -98,6 +92,9 @@ def run_headless(args: argparse.Namespace) -> int:
             raise
         raise Halted(str(exc), status) from None
     if store is None:
+        return 0
+    if stop.is_set():  # (while the store opened: the engine never started)
+        store.close()
         return 0
     kept_homes.note(home, shared=url is not None)  # (a shared store's choice is kept there)
     service = Service(store, "engine")

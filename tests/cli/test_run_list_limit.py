@@ -9,6 +9,9 @@ from typing import Any
 
 from tests.support import tickwork
 
+QUEUED = ("tickwork: no engine is running on this store (start one: `tickwork engine`, or the "
+          "window): the next engine to start takes up {} shown queued\n")  # (runs.py `_unheld`)
+
 
 def test_run_list_says_when_its_limit_left_older_runs_out(cli: Any) -> None:
     assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
@@ -18,13 +21,14 @@ def test_run_list_says_when_its_limit_left_older_runs_out(cli: Any) -> None:
     assert cut.code == 0
     assert [line.split()[0] for line in cut.out.splitlines()[1:]] == ["3", "2"]
     assert cut.err == ("note: the newest 2 runs only; older ones are left out (--limit N "
-                       "shows more)\n")
+                       "shows more)\n" + QUEUED.format("the 2 runs"))
     one = cli("run", "list", "--limit", "1", "--task", "T")  # (any letter case)
     assert one.err == "note: the newest 1 run only; older ones are left out (--limit N " \
-                      "shows more)\n"
+                      "shows more)\n" + QUEUED.format("the run")
     whole = cli("run", "list", "--limit", "3")
-    assert (len(whole.out.splitlines()), whole.err) == (4, "")
-    assert cli("run", "list", "--task", "t", "--status", "queued", "--limit", "3").err == ""
+    assert (len(whole.out.splitlines()), whole.err) == (4, QUEUED.format("the 3 runs"))
+    assert cli("run", "list", "--task", "t", "--status", "queued", "--limit", "3").err == \
+        QUEUED.format("the 3 runs")
     listed = cli("run", "list", "--limit", "2", "--json")  # (JSON as ever: the rows asked for)
     assert ([r["id"] for r in listed.json()], listed.err) == ([3, 2], "")
 

@@ -142,3 +142,13 @@ def _stamp(moment: datetime, *, seconds: bool = True) -> str:
     it has them (it read "2020-12-05 20:00:00+00:00", a person in the window)."""
     clock = "%H:%M:%S" if moment.second and seconds else "%H:%M"
     return f"{moment.strftime('%Y-%m-%d ' + clock)} ({zone_label(moment.tzinfo)})"
+
+
+def ended(schedule: Schedule, tz: tzinfo, end: datetime | None, now: datetime) -> str | None:
+    """Where a schedule that fires has an end already past (refused in an edit; an import
+    keeps it, so that an export of a home with such a task still imports): when, as a
+    refusal says it ("2025-01-01 00:00 (UTC)"); None otherwise."""
+    if end is None or utc(end) > utc(now) or schedule.kind in ("manual", "after") or (
+            schedule.is_startup):
+        return None
+    return _stamp(end.astimezone(tz))
