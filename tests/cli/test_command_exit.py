@@ -75,7 +75,11 @@ def both(args: list[str], **kwargs: Any) -> Outcome:
 def test_a_reading_command_prints_everything_and_exits_as_before(
         filled: Path, args: list[str], buffered: bool) -> None:
     code, out, err = both(["--home", str(filled), *args], buffered=buffered)
-    assert code == 0 and err == b""
+    assert code == 0
+    if args == ["run", "list"]:  # with no engine: who takes up the runs it shows queued
+        assert err.startswith(b"tickwork: no engine is running") and err.count(b"\n") == 1
+    else:
+        assert err == b""
     assert out.endswith(b"\n") and len(out) > 100
     if args == ["task", "list"]:
         assert out.count(b"\n") == 301 and b"task-299" in out

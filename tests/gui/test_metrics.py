@@ -186,11 +186,15 @@ def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> No
     gui = metrics_gui
     window = gui.window
     window.resize(1280, 760)
-    # about half a core and a growing heap for 3.2 s: curves to see (the CPU one in the
-    # screenshot), and room left for the rest of the suite (flat out, it took a core and a
-    # ~600 MB heap)
-    busy = ("import time\nt = time.time()\nx = []\nwhile time.time() - t < 3.2:\n"
-            "    x.append(bytearray(100_000))\n    end = time.time() + 0.011\n"
+    # about half a core and a growing heap until the test has seen it live (it ended after
+    # 3.2 s: on a loaded machine its second sample came after its end): curves to see (the
+    # CPU one in the screenshot), and room left for the rest of the suite (flat out, it took
+    # a core and a ~600 MB heap)
+    stop = gui.store.home / "crunch-enough"
+    busy = (f"import os, time\nt = time.time()\nx = []\nwhile not os.path.exists({str(stop)!r})"
+            " and time.time() - t < 60:\n"
+            "    if len(x) < 60:\n        x.append(bytearray(100_000))\n"
+            "    end = time.time() + 0.011\n"
             "    while time.time() < end:\n        pass\n    time.sleep(0.009)\n")
     gui.service.create_task(command_task("Crunch", [sys.executable, "-c", busy]))
     window.show_view(4)
@@ -221,9 +225,10 @@ def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> No
                         Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(plot.canvas.viewport(), wheel)
     assert plot.cpu_plot.viewRange()[1] == before[1]  # the wheel did not zoom the plot
+    stop.touch()
     gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", timeout=10)
     gui.wait_until(lambda: not plot.live)
-    # "… of a 3.4 s run", once the row read again has its end (its status comes first)
+    # "… of a 4.2 s run", once the row read again has its end (its status comes first)
     gui.wait_until(lambda: " samples of a " in plot.note.text())
 
     window.show_view(4)
