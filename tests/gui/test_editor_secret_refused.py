@@ -51,7 +51,8 @@ def test_a_new_task_refused_at_its_save_leaves_nothing_in_the_keyring(
     assert cli("task", "add", "extract", "--command", "true", "--manual").code == 0
     gui.wait_until(editor.save_button.isEnabled)
     click(qtbot, editor.save_button)
-    gui.wait_until(lambda: editor.first_error() is not None and editor.save_button.isEnabled())
+    gui.wait_until(lambda: editor.first_error() is not None and editor.save_button.isEnabled(),
+                   30)  # (the save reads a 128 KiB secret off the GUI thread: slow at load 6)
     assert editor.isVisible()
     first = editor.first_error()
     assert first is not None and first.field == "name", first
