@@ -258,7 +258,14 @@ class QuitFlow(QObject):
         if self.session.running_count():
             self._finish_first(scheduled)
             return
+        self._run_hand_over(engine, scheduled)
+
+    def _run_hand_over(self, engine: Engine, scheduled: Scheduled) -> None:
+        """Stop this engine and start a detached one (off the GUI thread), then say who
+        schedules and close; a window its runs ended behind (`_finish_first`) says only a
+        failure, shown again to say it."""
         window = self.window
+        behind = not window.isVisible()
         self.say("Handing over to a background engine…")
         self.session.handing_over = True
         window.setEnabled(False)
@@ -266,12 +273,15 @@ class QuitFlow(QObject):
 
         def done(handover: Handover) -> None:
             self.handover = handover
-            say_handed_over(window, handover, scheduled)
+            if not (behind and handover.took_over):  # (nothing schedules: it says so)
+                window.show()
+                say_handed_over(window, handover, scheduled)
             self.close()
 
         def failed(error: BaseException) -> None:
             self.asking = False
             self.session.handing_over = False
+            window.show()
             window.setEnabled(True)
             self.session.background.report("Cannot hand over to a background engine", error)
 
@@ -307,24 +317,7 @@ class QuitFlow(QObject):
         if engine.lock.standing_by():  # an engine opened since takes over by itself
             self.close()
             return
-        self.session.handing_over = True
-
-        def done(handover: Handover) -> None:
-            self.handover = handover
-            if not handover.took_over:  # nothing schedules: the window says so
-                self.window.show()
-                say_handed_over(self.window, handover, scheduled)
-            self.close()
-
-        def failed(error: BaseException) -> None:
-            self.session.handing_over = False
-            self.window.show()
-            self.window.setEnabled(True)
-            self.asking = False
-            self.session.background.report("Cannot hand over to a background engine", error)
-
-        self.session.background.run(lambda: hand_over(engine, QUIT_GRACE), done, failed,
-                                    owner=self)
+        self._run_hand_over(engine, scheduled)
 
     def _stop_finishing(self) -> None:
         if self.finishing is not None:
