@@ -31,3 +31,17 @@ def test_an_export_over_the_homes_store_a_backup_or_its_lock_is_refused(tmp_path
     for _ in range(2):
         ok(home, "export", str(home / "tasks.json"))
     assert '"keep"' in (home / "tasks.json").read_text()
+
+
+def test_an_export_replaces_a_file_already_there_as_readme_says(tmp_path: Path) -> None:
+    """`export FILE` replaces a file already there (`backup FILE` refuses one): the second
+    export is the whole of the home as it is then, read back by an import."""
+    home, target = tmp_path / "home", tmp_path / "tasks.json"
+    ok(home, "task", "add", "first", "--command", "true", "--every", "5m")
+    ok(home, "export", str(target))
+    ok(home, "task", "add", "second", "--command", "true", "--every", "5m")
+    ok(home, "export", str(target))
+    other = tmp_path / "other"
+    ok(other, "import", str(target))
+    assert sorted(t["name"] for t in ok(other, "task", "list", "--json").json()) == [
+        "first", "second"]
