@@ -43,6 +43,8 @@ _BUSY_TEXT = ("database is locked",)
 # (a connection refused for want of a slot, "sorry, too many clients already", has none)
 _AWAY_STATES = ("57P01", "57P02", "57P03")
 _FULL_STATES = ("53100",)  # the server's disk is full ("could not extend file")
+SILENT_TOO_LONG = "25P03"  # idle_in_transaction_session_timeout: the server ended a session
+# silent inside its transaction (a write: `backend.WRITE_SILENCE`)
 
 
 class StoreDamaged(StoreError):
@@ -313,10 +315,13 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
     """The fault (CORRUPT, FULL, UNREACHABLE or BUSY) and the exception that says so, looking
     through peewee's wrapping and through a failed rollback's context ("cannot rollback - no
     transaction is active" hides the "database or disk is full" that ended the
-    transaction)."""
+    transaction). A session the PostgreSQL server ended for its silence in a transaction
+    (25P03, read as a statement's answer) is UNREACHABLE too: its transaction is gone, and
+    what it held is tried again on a new session, as after a server away."""
     for err in causes(exc):
         orig = getattr(err, "orig", None)  # the driver's exception a peewee one wraps
-        if server_away(err):
+        silent = _from_postgres(err) and getattr(err, "sqlstate", None) == SILENT_TOO_LONG
+        if silent or server_away(err):
             return UNREACHABLE, err
         if _from_postgres(err) and getattr(err, "sqlstate", None) in _FULL_STATES:
             return FULL, err
@@ -355,10 +360,6 @@ def _from_postgres(err: BaseException | None) -> bool:
     import psycopg
 
     return isinstance(err, psycopg.Error)
-
-
-SILENT_TOO_LONG = "25P03"  # idle_in_transaction_session_timeout: the server ended a session
-# silent inside its transaction (a write: `backend.WRITE_SILENCE`)
 
 
 def ended_silent(exc: BaseException | None) -> bool:
