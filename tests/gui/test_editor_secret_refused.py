@@ -51,9 +51,8 @@ def test_a_new_task_refused_at_its_save_leaves_nothing_in_the_keyring(
     assert cli("task", "add", "extract", "--command", "true", "--manual").code == 0
     gui.wait_until(editor.save_button.isEnabled)
     click(qtbot, editor.save_button)
-    gui.wait_until(lambda: editor.first_error() is not None and editor.save_button.isEnabled(),
-                   30)  # (the save reads a 128 KiB secret off the GUI thread: slow at load 6)
-    assert editor.isVisible()
+    gui.wait_until(lambda: editor.first_error() is not None)
+    assert editor.isVisible() and not editor.save_button.isEnabled()  # (till it changes)
     first = editor.first_error()
     assert first is not None and first.field == "name", first
     s = gui.service
@@ -94,13 +93,16 @@ def test_a_copy_whose_secrets_make_its_command_too_large_leaves_nothing_in_the_k
     _type_secret(gui, qtbot, editor, "API_TOKEN", "tw-typed-token")
     gui.wait_until(editor.save_button.isEnabled)
     click(qtbot, editor.save_button)
-    gui.wait_until(lambda: editor.first_error() is not None and editor.save_button.isEnabled())
-    assert "BIG is too large to run a command with" in str(editor.first_error())
-    # the look at the action ends after the refusal (as on a busy machine): the form is
-    # checked again, and the refusal stays said (it was wiped: Save on, nothing said)
-    editor.machine.checked.emit()
+    gui.wait_until(lambda: editor.first_error() is not None)
     assert "BIG is too large to run a command with" in str(editor.first_error())
     assert "BIG is too large" in editor.save_button.toolTip()
+    # Save stays off till the form changes, whenever the look at the action ends: it was on
+    # after the refusal, and a look ending after it (a busy machine) turned it off
+    assert not editor.save_button.isEnabled()
+    editor.machine.checked.emit()  # (the refusal stays said: it was wiped once, Save on)
+    assert "BIG is too large to run a command with" in str(editor.first_error())
+    assert "BIG is too large" in editor.save_button.toolTip()
+    assert not editor.save_button.isEnabled()
     go(editor, qtbot, "Action")  # the person changes the command: the refusal is not said
     click(qtbot, editor.action.command)
     qtbot.keyClicks(editor.action.command, " -0")

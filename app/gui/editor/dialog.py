@@ -394,4 +394,7 @@ class TaskEditor(QDialog):
         again = saving.failed(self, error)  # (said, or asked what to do)
         if again is not None:
             return self.save(**again)
-        self.save_button.setEnabled(True)
+        if self._refused is not None:  # a field refused: Save off, as any check says, till
+            self.validate()  # the form changes (it was on, till a look ending turned it off)
+        else:
+            self.save_button.setEnabled(True)  # (said in the banner: try again)
