@@ -312,6 +312,29 @@ def test_a_window_shown_again_while_its_runs_end_hands_nothing_over(handed: Gui)
     s.cancel_run(run.id)
 
 
+@pytest.mark.usefixtures("real_quit_question")
+def test_the_trays_quit_while_runs_end_behind_the_closed_window_asks_again(
+        handed: Gui) -> None:
+    """The tray's Quit while the window's process lets its runs end (the window closed,
+    "Keep scheduling in the background") did nothing: the first Quit was still in hand.
+    The person wants out now: the window comes back and asks again; "Quit and stop
+    scheduling" quits (the app stops the engine, interrupting the run) and hands nothing
+    over."""
+    gui = handed
+    s = gui.service
+    run, _question, _said = _keep_scheduling_with(gui, "Long", 30)
+    gui.wait_until(lambda: not gui.window.isVisible())
+    asked = answer_question(gui.qtbot, "Quit and stop scheduling")
+    with gui.qtbot.waitSignal(gui.window.quit_requested, timeout=30_000):  # (the app stops
+        gui.window.tray.quit_requested.emit()  # its engine then) — the tray menu's Quit
+    assert asked.done and (asked.details or "").startswith("1 run is still going."), asked
+    assert gui.window.handover is None and not gui.window.isVisible()
+    assert s.get_run(run.id).status == "running"  # (till the app stops its engine)
+    gui.qtbot.wait(600)  # (a few looks of the finishing that was stopped: none hands over)
+    assert gui.window.handover is None
+    s.cancel_run(run.id)
+
+
 def test_the_question_names_runs_in_flight_in_words() -> None:
     from datetime import timedelta
 

@@ -12,7 +12,8 @@ is scheduled or running, with buttons that say what they do:
   closes at once, and this process goes on — scheduling, running what goes — until nothing
   runs, then hands over as above (a look every `FINISH_POLL_MS`); an engine standing by by
   then takes over by itself; a hand-over that fails shows the window again to say so. The
-  window shown again meanwhile (the tray's icon) keeps its engine: nothing is handed over.
+  window shown again meanwhile (the tray's icon) keeps its engine: nothing is handed over;
+  the tray's Quit meanwhile shows it again and asks again.
 - *Quit and stop scheduling*: says how many scheduled tasks will not run and which one was
   due next.
 - *Cancel*.
@@ -222,6 +223,11 @@ class QuitFlow(QObject):
         self.finishing: QTimer | None = None  # runs going: a look every FINISH_POLL_MS
 
     def start(self) -> None:
+        if self.finishing is not None:  # Quit again (the tray's) while runs end behind the
+            self._stop_finishing()  # closed window: it comes back and asks again (the
+            self.asking = False  # first Quit is no longer in hand; Quit did nothing)
+            self.window.show()
+            self.window.raise_()
         if self.asking:
             return
         if self.session.mode != "running":  # a viewer (or no engine here): nothing stops
