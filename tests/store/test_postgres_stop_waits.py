@@ -9,6 +9,7 @@ lease's last renewal and its release hung as long as the server did."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -40,12 +41,14 @@ def _frozen(server: PgServer) -> Iterator[None]:
     main = psutil.Process(pid)
     processes = [main, *main.children(recursive=True)]
     for p in processes:
-        p.send_signal(signal.SIGSTOP)
+        with contextlib.suppress(psutil.NoSuchProcess):  # (a backend that ended meanwhile)
+            p.send_signal(signal.SIGSTOP)
     try:
         yield
     finally:
-        for p in processes:
-            p.send_signal(signal.SIGCONT)
+        for p in processes:  # (a backend exiting as it was stopped is reaped once its
+            with contextlib.suppress(psutil.NoSuchProcess):  # postmaster goes on: gone)
+                p.send_signal(signal.SIGCONT)
 
 
 @pytest.mark.parametrize("away", ["stopped", "frozen"])
