@@ -150,7 +150,7 @@ class Dispatcher:
         def done(run_id: int | None, error: BaseException | None) -> None:
             if follows is not None:  # (first: what it carries is there when the run is)
                 follows(run_id)
-            self._claims.add((task, run_id, error, fire, attempt, status, due_at, reason))
+            self._claims.add((task, run_id, error, fire, attempt, status, due_at, reason, trigger))
         self.writer.claim(row, done)
 
     def _replace(self, task: Task, fire: datetime) -> None:
@@ -167,7 +167,7 @@ class Dispatcher:
 
     def claimed(self, task: Task, run_id: int | None, error: BaseException | None,
                 fire: datetime, attempt: int, status: str, due_at: datetime | None,
-                reason: str | None) -> None:
+                reason: str | None, trigger: str) -> None:
         """A claim committed (or lost to an earlier one): record the run and admit it."""
         if error is not None or run_id is None:
             if error is None:
@@ -187,7 +187,7 @@ class Dispatcher:
             self.await_retry(RunRecord(run_id, task, fire, attempt, RETRYING, reason),
                              due_at or now)
             return
-        self.admit(RunRecord(run_id, task, fire, attempt, QUEUED, reason))
+        self.admit(RunRecord(run_id, task, fire, attempt, QUEUED, reason, trigger == "catch_up"))
 
     # -- admit → start --------------------------------------------------------------------------
 

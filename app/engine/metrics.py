@@ -152,7 +152,8 @@ class MetricsSampler:
     def sample(self, now: datetime | None = None) -> dict[str, Any]:
         now = now or self.engine.clock.now()
         engine = self.engine
-        recent = engine.stats.recent_lateness(60.0)
+        recent = engine.stats.recent_lateness(60.0)  # (catch-ups aside: app/engine/stats.py)
+        catch_ups = engine.stats.recent_catch_ups(60.0)
         fired = engine.stats.fired
         values: dict[str, Any] = {
             "cpu": psutil.cpu_percent(None),
@@ -160,7 +161,8 @@ class MetricsSampler:
             "disk": self._disk_use(),
             "running": engine.running_count(),
             "queued": engine.dispatcher.queued_count(),
-            "fires_per_min": len(recent),
+            "fires_per_min": len(recent) + catch_ups,  # every start, catch-ups too
+            "catch_ups_per_min": catch_ups,  # not in the lateness (an older engine: no key)
             "started_total": engine.stats.started,  # runs started in a minute, to the run
             "fired_total": fired,
             "lateness_p99_ms": percentile(recent, 0.99),

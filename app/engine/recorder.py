@@ -88,7 +88,7 @@ class RunRecorder:
     def on_started(self, attempt: Attempt) -> None:
         started = attempt.started_at or self.clock.now()
         lateness = (started - (attempt.due_at or attempt.scheduled_for)).total_seconds() * 1000.0
-        self.stats.add_lateness(lateness)
+        self.stats.add_lateness(lateness, attempt.catch_up)
         run_id = attempt.run_id
         event = RunChanged(run_id, attempt.task_id, attempt.task_name, "running", started,
                            attempt.attempt, lateness)

@@ -30,6 +30,7 @@ class RunRecord:
     attempt: int
     phase: str  # RETRYING | REQUEUING | WAITING | QUEUED | RUNNING
     reason: str | None = None  # the reason it was claimed with (catch-up, retry …)
+    catch_up: bool = False  # claimed as a catch-up (its start delay is not the engine's)
     due_at: datetime | None = None  # a retry: when its backoff ended
     running: Attempt | None = None  # the attempt, once started
     blocked_by: list[int] = field(default_factory=list)  # upstreams it waited for
@@ -55,5 +56,6 @@ def attempt_for(record: RunRecord, engine_id: str, resume: Any,
         run_id=record.run_id, task_id=task.id, task_name=spec.name,
         scheduled_for=record.fire, attempt=record.attempt, action=spec.action, env=env,
         timeout=spec.timeout, resume_state=resume, secret_env=dict(spec.secret_env),
-        due_at=record.due_at, checkpoint_file=checkpoint_file or None, runs_on=spec.runs_on,
+        due_at=record.due_at, catch_up=record.catch_up,
+        checkpoint_file=checkpoint_file or None, runs_on=spec.runs_on,
     )

@@ -182,7 +182,7 @@ class StartupPlan:
     audit_mark: int = 0
     catch_ups: list[CatchUp] = field(default_factory=list)
     startup: list[Task] = field(default_factory=list)
-    given: list[tuple[int, int, datetime, int, datetime | None]] = field(
+    given: list[tuple[int, int, datetime, int, datetime | None, str]] = field(
         default_factory=list)  # taken over
     retries: list[Retry] = field(default_factory=list)
     index: list[tuple[int, datetime]] = field(default_factory=list)  # (task, next run)
@@ -231,10 +231,11 @@ def recover(store: Store, d: Dispatcher, sink: Sink, boot: str | None = None) ->
     for run in plan.orphans:
         d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
                               run.attempt))
-    for run_id, task_id, fire, attempt, since in plan.given:  # (first: the overlap rule counts
-        task = d.tasks.get(task_id)  # them when the fires missed meanwhile are claimed)
-        if task is not None and run_id not in d.runs:
-            d.admit(RunRecord(run_id, task, fire, attempt, QUEUED, since=since), adopted=True)
+    for run_id, task_id, fire, attempt, since, trigger in plan.given:  # (first: the overlap
+        task = d.tasks.get(task_id)  # rule counts them when the fires missed are claimed)
+        if task is not None and run_id not in d.runs:  # (a catch-up a stop gave back stays one)
+            d.admit(RunRecord(run_id, task, fire, attempt, QUEUED, catch_up=trigger == "catch_up",
+                              since=since), adopted=True)
     record_ended(store, d, plan.ended, sink)
     next_at: dict[int, datetime | None] = {}
     for catch_up in plan.catch_ups:

@@ -1,4 +1,9 @@
-"""The engine's counters, and the lateness of recent starts for the metrics plots."""
+"""The engine's counters, and the lateness of recent starts for the metrics plots.
+
+A catch-up's start (a fire missed while no engine ran, run as its task's catch-up policy
+says) is counted but its lateness is not kept: it says how long the engine was off, not how
+late it started what it was due to start, and hours of it made the start delay's percentile
+a measure of the night (its lateness stays in its run's ledger row)."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ class Stats:
         self.failed = 0
         self._stamps: deque[float] = deque(maxlen=self.WINDOW)
         self._lateness: deque[float] = deque(maxlen=self.WINDOW)
+        self._catch_ups: deque[float] = deque(maxlen=self.WINDOW)  # their starts' stamps
         self._lock = threading.Lock()
 
     def ended(self, status: str) -> None:
@@ -33,9 +39,17 @@ class Stats:
         self.finished += 1
         self.failed += status != "succeeded"
 
-    def add_lateness(self, ms: float) -> None:
+    def add_lateness(self, ms: float, catch_up: bool = False) -> None:
+        """An attempt started `ms` late; a `catch_up` only counted (the module docstring)."""
         now = self._monotonic()
         cutoff = now - self.KEEP
+        if catch_up:
+            with self._lock:
+                caught = self._catch_ups
+                caught.append(now)
+                while caught[0] < cutoff:
+                    caught.popleft()
+            return
         stamps, lateness = self._stamps, self._lateness
         with self._lock:  # starts are added on several threads: pairs stay pairs
             stamps.append(now)
@@ -46,9 +60,14 @@ class Stats:
 
     def recent_lateness(self, seconds: float = KEEP) -> list[float]:
         """Lateness (ms) of the attempts that started in the last `seconds` (`KEEP` at
-        most)."""
+        most), catch-ups aside."""
         cutoff = self._monotonic() - seconds
         stamps, values = list(self._stamps), list(self._lateness)
         n = min(len(stamps), len(values))
         i = bisect.bisect_left(stamps, cutoff, 0, n)
         return values[i:n]
+
+    def recent_catch_ups(self, seconds: float = KEEP) -> int:
+        """How many catch-ups started in the last `seconds` (`KEEP` at most)."""
+        stamps = list(self._catch_ups)
+        return len(stamps) - bisect.bisect_left(stamps, self._monotonic() - seconds)

@@ -5,7 +5,8 @@ rings per series: the last hour at full resolution (the 5 min and 1 h spans) and
 24 hours as one point a minute (the 24 h span: 1,440 points instead of 86,400). A minute
 keeps the mean of CPU, memory and disk; runs are counted things, so it keeps whole counts:
 the runs started in that minute (how far the engine's count of starts grew over it), the
-most runs in flight at once, and the worst p99 lateness, so a spike is not averaged away.
+most runs in flight at once, and the worst p99 lateness, so a spike is not averaged away
+(and the most catch-ups of missed fires, which that lateness leaves out, in 60 s).
 Each ring stores every value twice, at i and i + capacity, so the newest `count` values are
 always one contiguous numpy slice: plotting takes a view, never a copy.
 
@@ -33,8 +34,14 @@ import numpy.typing as npt
 from app.engine.metrics import IDLE_INTERVAL
 from app.service import Service
 
-SERIES = ("cpu", "memory", "disk", "running", "queued", "fires_per_min", "lateness_p99_ms")
-PEAKS = ("running", "queued", "fires_per_min", "lateness_p99_ms")  # a minute keeps its highest
+SERIES = ("cpu", "memory", "disk", "running", "queued", "fires_per_min", "lateness_p99_ms",
+          "catch_ups_per_min")
+PEAKS = ("running", "queued", "fires_per_min", "lateness_p99_ms",  # a minute keeps its highest
+         "catch_ups_per_min")
+# the catch-ups started, not in the start delay: not plotted (the delay's title says them); a
+# sample from before they were counted had none
+CATCH_UPS = "catch_ups_per_min"
+CAUGHT = SERIES.index(CATCH_UPS)
 STARTED = "started_total"  # the engine's count of runs started since it began (a sample key)
 STARTS = SERIES.index("fires_per_min")
 FINE_SECONDS = 3600
@@ -89,7 +96,10 @@ def _number(x: Any) -> float:
 
 
 def _row(values: dict[str, Any]) -> list[float]:
-    return [_number(values.get(key)) for key in SERIES]
+    row = [_number(values.get(key)) for key in SERIES]
+    if CATCH_UPS not in values:
+        row[CAUGHT] = 0.0
+    return row
 
 
 def started_in_minute(total_before: float, total: float, peak_rolling: float) -> float:
@@ -203,6 +213,7 @@ def read_history(service: Service, now: datetime | None = None) -> Stored:
     for minute, *values in minutes:
         t = datetime.fromisoformat(minute + ":00+00:00").timestamp() + 30.0
         row = [math.nan if v is None else float(v) for v in values]
+        row[CAUGHT] = 0.0 if math.isnan(row[CAUGHT]) else row[CAUGHT]  # (none kept then)
         coarse.append((t, row[:-1], row[-1]))
     return Stored(samples, coarse)
 

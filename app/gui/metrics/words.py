@@ -7,6 +7,11 @@ there “99 %” said nothing true a person could use (“99 % of the last minut
 run). Below `PERCENTILE_FROM` runs the title says it by count (“the one run…”, “both runs…”,
 “all 30 runs in the last minute started within 4 ms”), from there on as the percentile of
 so many runs; with none, that there were none (the delay shown was an older minute's).
+
+Catch-ups of fires missed while no engine ran are not in the delay (how late they started is
+how long no engine ran, app/engine/stats.py): the words count the runs the delay is of and
+say how many catch-ups they leave out (“all 3 runs in the last minute started within 4 ms
+(12 catch-ups of missed fires not counted)”); “Runs started” counts them all.
 """
 
 from __future__ import annotations
@@ -47,21 +52,35 @@ def _who(runs: int | None, narrow: bool) -> str:
     return f"all {runs:,}" if narrow else f"all {_counted(runs)}"
 
 
+def _catch_ups(count: int, narrow: bool) -> str:
+    """“12 catch-ups of missed fires” (“12 catch-ups” where narrow), on one line."""
+    said = plural(count, "catch-up").replace(" ", NBSP, 1)
+    return said if narrow else f"{said} of {'a missed fire' if count == 1 else 'missed fires'}"
+
+
 def start_delay(runs: float | None, late: float | None, worst: float | None, span: str,
-                narrow: bool) -> str:
-    """The start delay title's words: `runs` started in the last minute, within `late` ms,
-    `worst` ms at worst in the `span` shown; shorter where `narrow`."""
+                narrow: bool, catch_ups: float | None = None) -> str:
+    """The start delay title's words: `runs` started in the last minute, `catch_ups` of them
+    catch-ups not in the delay, the others within `late` ms, `worst` ms at worst in the
+    `span` shown; shorter where `narrow`."""
     at_worst = "" if worst is None else f"{with_unit(f'{worst:.0f}', 'ms')} at worst"
-    if runs == 0 or late is None:  # none: any delay in view is an older minute's
+    caught = round(catch_ups or 0)
+    counted = None if runs is None else max(0, round(runs) - caught)
+    if counted == 0 or late is None:  # none: any delay in view is an older minute's
         said = "none in the last minute" if narrow else "no runs in the last minute"
+        if caught and not counted:  # only catch-ups: none the engine was due to start
+            said = f"only {_catch_ups(caught, narrow)}" + (
+                "" if narrow else " in the last minute, not counted")
         return said + (f", {at_worst}" if narrow else f"; {at_worst} in the last {span}") \
             * bool(at_worst)
     within = with_unit(f"{late:.0f}", "ms")
     worse = worst is not None and round(worst) > round(late)
-    counted = None if runs is None else round(runs)
+    aside = ""
+    if caught:  # said beside the delay that leaves them out
+        aside = f" ({_catch_ups(caught, narrow)} {'aside' if narrow else 'not counted'})"
     if narrow:
-        return f"{_who(counted, True)} within {within}" + f", {at_worst}" * worse
-    return (f"{_who(counted, False)} in the last minute started within {within}"
+        return f"{_who(counted, True)} within {within}{aside}" + f", {at_worst}" * worse
+    return (f"{_who(counted, False)} in the last minute started within {within}{aside}"
             + f"; {at_worst} in the last {span}" * worse)
 
 
@@ -84,7 +103,8 @@ def plot_title(title: str, unit: str, curves: tuple[tuple[str, str, str], ...],
             if series == "lateness_p99_ms":  # the last minute's runs by count, and at worst
                 # in the span (shorter where narrow: four lines ran over)
                 parts.append(start_delay(latest.get("fires_per_min"), value,
-                                         worst.get(series), span, narrow))
+                                         worst.get(series), span, narrow,
+                                         latest.get("catch_ups_per_min")))
             else:
                 parts.append(with_unit(shown, unit))
     if title == "Runs in flight" and minutes and not narrow:
