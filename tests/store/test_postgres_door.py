@@ -177,6 +177,13 @@ def test_a_password_not_given_or_refused_says_where_it_goes(
                               f"{pgpass} (mode 0600), a line {line}\n"), wrong.err
     assert "wrong" not in wrong.err.replace("the right one", "")
     pgpass.write_text(line.replace("PASSWORD", "s3cret-pw") + "\n")  # as README says
+    pgpass.chmod(0o644)  # but others can read it: libpq skips it (its own warning aside)
+    skipped = pg_cli("--store", url, "task", "list", store=False, env=env)
+    assert skipped.code == 1, skipped.err
+    assert skipped.err.endswith(f"no password supplied: the server asks for a password, and "
+                                f"{pgpass} is not read: others can read it (`chmod 600 "
+                                f"{pgpass}`)\n"), skipped.err
+    pgpass.chmod(0o600)
     right = pg_cli("--store", url, "task", "list", "--json", store=False, env=env)
     assert right.code == 0 and right.json() == [], right.err
 
