@@ -230,6 +230,11 @@ def ending(exit_code: int | None, error: str | None, status: str | None = None) 
 
 RETRIED_AS = "retried as run "  # what followed an attempt that failed, in its note
 FELL_BACK_TO = "fell back to "
+# a run given back unstarted (an engine's stop, or its death before a worker had it): said
+# so while it waits, and in the past once an engine takes it up — the note stayed on the run
+# that ran, still promising "the next start runs it" under its end
+NEXT_START = "the next start runs it"
+TAKEN_UP = "the next start took it up"
 
 
 def retried_as(follower: int) -> str:

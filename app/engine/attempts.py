@@ -3,6 +3,7 @@ executor's value types, shared by the dispatcher, the recorder and the output ca
 
 from __future__ import annotations
 
+import platform
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,8 +101,11 @@ def resolve_secrets(attempt: Attempt, sink: Sink) -> dict[str, str]:
             value = sink.secret(name)
         except Exception as exc:
             raise LookupError(f"cannot read secret {name!r} for {key}: {exc}") from None
-        if value is None:
-            raise LookupError(f"secret {name!r} for {key} is not in the keyring")
+        if value is None:  # (said where the keyring is: on a shared store, each engine's
+            # machine has its own, and the secret was set where the task was made)
+            raise LookupError(f"secret {name!r} for {key} is not in the keyring of the engine's "
+                              f"home (on {platform.node()}): set it where the engine runs, in "
+                              f"its home (`tickwork secret set {name}`)")
         values[key] = value
     attempt.secret_values = tuple(values.values())
     attempt.secrets_read = values

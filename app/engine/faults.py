@@ -107,6 +107,7 @@ class StoreFaults:
         self._said: tuple[str, bool] | None = None  # the pause said and not yet over (any
         # thread): its kind, and whether the server refused the password
         self._silent = False  # ... UNREACHABLE said as a session the server ended (25P03)
+        self._refused = False  # ... UNREACHABLE said as the engine's password refused
         self._lock = threading.Lock()
 
     @property
@@ -191,8 +192,9 @@ class StoreFaults:
             with self._lock:
                 self._said = None
             if self._kind == UNREACHABLE:
-                log.warning("the store's server %s is back: start-up recovery done",
-                            self.engine.store.name)
+                log.warning("the store's server %s %s: start-up recovery done",
+                            self.engine.store.name,
+                            "lets this engine in" if self._refused else "is back")
             elif self._kind == BUSY:
                 log.warning("the store's write lock was let go: start-up recovery done")
             else:
@@ -278,6 +280,7 @@ class StoreFaults:
         detail = _without_password(detail.strip().splitlines()[0] if detail.strip() else
                                    "no connection", store.url)
         self._silent = silent
+        self._refused = not silent and password_refused(detail)
         if silent:  # (it was there: it ended a session, as it says)
             log.error("the store's server %s ended this engine's session for staying silent "
                       "inside a transaction too long (the process was stopped, or busy between "
@@ -324,7 +327,11 @@ class StoreFaults:
         engine = self.engine
         self.down = False
         down = engine.clock.monotonic() - self._down_since
-        if self._kind == UNREACHABLE:
+        if self._kind == UNREACHABLE and self._refused:  # (it was there all along)
+            log.warning("the store's server %s lets this engine in again after %.0fs: "
+                        "catching up missed fires", engine.store.name, down)
+            cause = f"after the store's server refused this engine's password for {down:.0f} s"
+        elif self._kind == UNREACHABLE:
             log.warning("the store's server %s is back after %.0fs: catching up missed fires",
                         engine.store.name, down)
             cause = (f"after the store's server ended this engine's session ({down:.0f} s)"

@@ -47,7 +47,7 @@ from app.engine.ports import Done
 from app.engine.records import QUEUED, RunRecord
 from app.engine.simulated import MemoryLedger, SimulatedEngine
 from app.engine.world import World
-from app.engine.writes import UNSTARTED
+from app.engine.writes import GIVEN_BACK
 from app.store.times import utc_text
 
 KIND_OF: Final = {"schedule": "fire", "catch_up": "catch_up", "chain": "chain",
@@ -60,7 +60,7 @@ HELD: Final = "held back: "  # the dispatcher's note on a run its task or group 
 TIMEOUT: Final = "waited longer than its dependency timeout"  # an upstream skip's words
 REPLACED: Final = "replaces the run still going (overlap: replace)"
 # notes the engine adds to a claimed run's reason while it waits (the forecast says its own)
-WAIT_NOTES: Final = (HELD, "waiting for upstream ", "waited ", UNSTARTED)
+WAIT_NOTES: Final = (HELD, "waiting for upstream ", "waited ", GIVEN_BACK)
 
 
 def as_claimed(reason: str | None) -> str | None:

@@ -34,7 +34,7 @@ from typing import Any
 from app.core.errors import TickworkError
 from app.core.nouns import plural
 from app.core.policy import should_retry
-from app.core.run import Run
+from app.core.run import NEXT_START, Run
 from app.engine import handoffs, lineage, processes
 from app.engine.attempts import Sink, resolve_secrets
 from app.engine.dispatcher import Dispatcher
@@ -175,7 +175,7 @@ def settle_orphans(store: Store, now: datetime, engine_id: str, *, logs: bool = 
     with store.write():
         for o in unstarted:
             ledger.release(o.id, "the engine died before it started (no worker had it): "
-                           "the next start runs it")
+                           f"{NEXT_START}")
         given = {o.id for o in unstarted}
         interrupted = interrupt_orphans([o for o in found if o.id not in given], now,
                                         engine_id, settled)

@@ -10,14 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from app.core import rules
-from app.core.run import fell_back_to, retried_as
+from app.core.run import NEXT_START, fell_back_to, retried_as
 from app.engine.clock import Clock
 from app.engine.events import EventHub, RunChanged
 from app.engine.ports import Ledger
 from app.engine.records import RunRecord
 from app.store import ledger
 
-UNSTARTED = "the engine stopped before it started: the next start runs it"  # released
+GIVEN_BACK = "the engine stopped before it started: "  # then NEXT_START, or TAKEN_UP since
+UNSTARTED = f"{GIVEN_BACK}{NEXT_START}"  # released
 STOPPED = "the engine stopped"  # what a graceful stop tells the attempts it cuts off
 CUT_OFF = "the engine stopped while this run was running"  # their note (a death: recovery)
 

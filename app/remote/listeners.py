@@ -157,6 +157,12 @@ class Listeners:
         sent = [r for r in runs if r.sent]
         if not sent:
             self.logged = set()
+        # a queue no sent run waits on now has no wait to date: its runs were taken (by a
+        # worker that listened after all) or ended, and a run sent to it later waits anew —
+        # kept, its first look's time was said on that run after a single look of its own
+        # ("since" a time before that worker took the runs of its queue)
+        self.missed = {queue: first for queue, first in self.missed.items()
+                       if any(r.queue == queue for r in sent)}
         if now >= self.calm_until and look_due(
                 (r.sent_at for r in sent), self.looked_at, now, self.beat,
                 self.again_at({r.queue for r in sent})):

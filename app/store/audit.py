@@ -128,8 +128,10 @@ def _chain_for_append(meta: dict[str, str], prev: str) -> ChainKey | None:
     if store is not None:
         chain = keys.key_or_none(store)
         if chain is None or chain.store != store:
+            where = (" (a shared store's key is in the keyring of the home that made it)"
+                     if backend.is_postgres() else "")
             keys.warn_once("audit events are chained without the store's key, which the "
-                           "keyring does not give: `audit --verify` will name them")
+                           f"keyring does not give{where}: `audit --verify` will name them")
             return None
         return chain
     if keys.no_keying or not keys.usable():

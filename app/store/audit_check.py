@@ -10,7 +10,7 @@ from datetime import datetime
 
 from app.core.errors import StoreError
 from app.secrets import FIX
-from app.store import audit, audit_log
+from app.store import audit, audit_log, backend
 from app.store.audit_key import ChainKey, ChainKeys, Head, KeyringUnusable
 from app.store.audit_log import AuditItem
 from app.store.connection import write_batch
@@ -96,9 +96,30 @@ def _walk(key: bytes | None, keyed_from: int | None, want: int = 0,
         more = len(walk.unkeyed) - 1
         walk.problem = AuditReport(
             False, walk.events, f"event {first}{f' and {more} more' if more else ''} not "
-            "keyed (recorded while the keyring was unavailable, or forged): "
+            f"keyed (recorded {_recorded_without_key()}, or forged): "
             f"`{ACCEPT_COMMAND}` lists them and, if they are yours, accepts them", first)
     return walk
+
+
+def _recorded_without_key() -> str:
+    """Where events of a keyed trail come from unkeyed: on a shared store, chiefly the other
+    machines' homes, whose keyrings never had the key (said "while the keyring was
+    unavailable", a person took them for forged)."""
+    if backend.is_postgres():
+        return ("by a home whose keyring lacks this shared store's key — another machine's "
+                "engine, window or CLI — or while the keyring was unavailable")
+    return "while the keyring was unavailable"
+
+
+def _key_elsewhere() -> str:
+    """Why the keyring lacks a keyed trail's key: a shared store's is in the keyring of the
+    home that made it (a backup and restore, said for a SQLite home, refuse a shared store)."""
+    if backend.is_postgres():
+        return ("a shared store's key is in the keyring of the home that made it, and events "
+                "written from this home are recorded unkeyed: verify it there")
+    return ("the keyring was reset, or the data home was copied or moved: a home moves with "
+            "`tickwork backup FILE` in the old one and `tickwork restore FILE` in the new one, "
+            "whose trail then verifies")
 
 
 def unkeyed() -> list[tuple[int, str]]:
@@ -182,11 +203,12 @@ def verify() -> AuditReport:
             return AuditReport(False, walk.events, "its keys cannot be verified: the keyring "
                                f"cannot be used ({keyring_error}; {FIX})", keyed_from,
                                keyed=False, keyring=keyring_error)
+        # (a shared store's: its order and links held, its keys are another home's to
+        # check — NOT VERIFIED here, as where the keyring cannot be used, not BROKEN)
+        elsewhere = "the key is another home's" if backend.is_postgres() else None
         return AuditReport(False, walk.events, "the audit trail is keyed and cannot be "
-                           "verified: its key is not in the keyring (the keyring was reset, or "
-                           "the data home was copied or moved: a home moves with `tickwork "
-                           "backup FILE` in the old one and `tickwork restore FILE` in the new "
-                           "one, whose trail then verifies)", keyed_from, keyed=False)
+                           f"verified: its key is not in the keyring ({_key_elsewhere()})",
+                           keyed_from, keyed=False, keyring=elsewhere)
     walk = _walk(key.key, key.keyed_from, head.event if head else 0, key.adopted)
     if walk.problem:
         return walk.problem

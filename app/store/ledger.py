@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.core.run import fell_back_to, retried_as
+from app.core.run import NEXT_START, TAKEN_UP, fell_back_to, retried_as
 from app.store.backend import execute, executemany, ids_joined, is_postgres
 from app.store.models import db, from_utc_text, utc_text
 
@@ -60,11 +60,15 @@ def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trig
     return int(cur.lastrowid) if cur.rowcount == 1 else None
 
 
+# a run given back unstarted says, once an engine takes it, that it was taken up (`release`)
+_TAKEN_UP = "reason = replace(reason, ?, ?)"
+
+
 def adopt(run_id: int, engine: str) -> bool:
     """Take over a run another process queued (a manual run); False if someone else did."""
     cur = execute(
-        "UPDATE run SET engine = ? WHERE id = ? AND engine IS NULL AND status = 'queued'",
-        (engine, run_id))
+        f"UPDATE run SET engine = ?, {_TAKEN_UP} WHERE id = ? AND engine IS NULL"
+        " AND status = 'queued'", (engine, NEXT_START, TAKEN_UP, run_id))
     return bool(cur.rowcount == 1)
 
 
@@ -74,7 +78,8 @@ def adopt_all(engine: str) -> list[tuple[int, int, datetime, int, datetime | Non
     `engine` holds, its own of a start-up retried after a fault too, oldest first. `since` is
     when it was queued (a retry: when its backoff ended): what its wait for upstreams counts
     from, across the engines that held it (a restart began the wait anew)."""
-    execute("UPDATE run SET engine = ? WHERE engine IS NULL AND status = 'queued'", (engine,))
+    execute(f"UPDATE run SET engine = ?, {_TAKEN_UP} WHERE engine IS NULL AND status = 'queued'",
+            (engine, NEXT_START, TAKEN_UP))
     rows = execute("SELECT id, task_id, scheduled_for, attempt, queued_at, due_at, trigger"
                    " FROM run WHERE engine = ? AND status = 'queued' ORDER BY id", (engine,))
     return [(int(i), int(t), from_utc_text(fire), int(a), _later(queued, due), str(trigger))

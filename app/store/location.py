@@ -116,7 +116,20 @@ def connection_advice(url: str, detail: str, timeout: float) -> str:
            else "the server refused the password: give the right one")
     fields = (host, port, parts.path.strip("/"), parts.username or "*")
     where = os.environ.get("PGPASSFILE") or "~/.pgpass"
+    if "no password supplied" in detail and _others_read(where):
+        # libpq skips such a file (its warning aside): "give it in ~/.pgpass" sent a person
+        # to the file that already held the line
+        return (f"{detail}: the server asks for a password, and {where} is not read: others "
+                f"can read it (`chmod 600 {where}`)")
     return f"{detail}: {why} in {where} (mode 0600), a line {':'.join(fields)}:PASSWORD"
+
+
+def _others_read(passfile: str) -> bool:
+    """Is the password file there with group or other permissions (which libpq refuses)?"""
+    try:
+        return bool(os.stat(os.path.expanduser(passfile)).st_mode & 0o077)
+    except OSError:
+        return False
 
 
 def password_refused(detail: str) -> bool:

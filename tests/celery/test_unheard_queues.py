@@ -249,3 +249,35 @@ def test_looks_that_find_what_the_last_found_write_no_note_again(
     finally:
         engine.stop(grace=3.0)
 
+
+
+def test_a_run_sent_after_its_queue_was_emptied_waits_anew_for_its_note(
+        engine: Any, service: Any, start_worker: Any, home: Path, caplog: Any) -> None:
+    """A look that found nobody on “nightly” was kept after a worker came and took that
+    queue's run: a run sent there later, once the worker had gone, was said "waiting: no
+    Celery worker listens" after a single look of its own, "since" a time before that
+    worker took the first run (seen by hand: a worker killed, its run's retry "since
+    20:01:02", a minute before). Now its wait counts from its own looks: two, 5 beats
+    apart, since a time after it was sent."""
+    from tests.support.processes import stop
+
+    caplog.set_level(logging.DEBUG, logger="tickwork.engine")
+    service.create_task(shell_task("report", "echo ran", "nightly"))
+
+    def looks() -> int:
+        return int(caplog.text.count("the Celery workers listen on the queues (none)"))
+
+    first = service.run_now("report")
+    wait_until(lambda: looks() >= 1, 30)  # nobody on the queue
+    worker = start_worker(queue="nightly")
+    assert ended(service, first.id).status == "succeeded"
+    stop(worker.proc, 15)
+    sent_at = datetime.now().astimezone().strftime("%H:%M:%S")
+    before = looks()
+    second = service.run_now("report")
+    shown = wait_until(lambda: WAITING.search(text := tickwork(home, "run", "show",
+                                                               str(second.id))) and text, 60)
+    assert looks() - before >= 2, caplog.text[-3000:]  # two looks found nobody
+    since = re.search(r"\(since (\d\d:\d\d:\d\d)\)", shown)
+    assert since and since[1] >= sent_at, (sent_at, shown)
+    service.cancel_run(second.id)

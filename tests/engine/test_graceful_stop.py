@@ -121,4 +121,9 @@ def test_runs_a_stop_finds_unstarted_are_given_back_and_run_next_start_whatever_
     assert [(r["attempt"], r["status"]) for r in done["behind"]] == [(1, "succeeded")]
     # as it is: its upstream's run was cut off by the stop, so the dependency rule skips it
     assert [(r["attempt"], r["status"]) for r in done["down"]] == [(1, "skipped")]
+    # what they say once run: taken up, no more "the next start runs it" under their end
+    for name in ("grouped", "behind"):
+        shown = cli("run", "show", str(done[name][-1]["id"])).out
+        assert "the engine stopped before it started: the next start took it up" in shown, shown
+        assert "runs it" not in shown, shown
     assert second.stop() == 0

@@ -177,6 +177,13 @@ def test_a_password_not_given_or_refused_says_where_it_goes(
                               f"{pgpass} (mode 0600), a line {line}\n"), wrong.err
     assert "wrong" not in wrong.err.replace("the right one", "")
     pgpass.write_text(line.replace("PASSWORD", "s3cret-pw") + "\n")  # as README says
+    pgpass.chmod(0o644)  # but others can read it: libpq skips it (its own warning aside)
+    skipped = pg_cli("--store", url, "task", "list", store=False, env=env)
+    assert skipped.code == 1, skipped.err
+    assert skipped.err.endswith(f"no password supplied: the server asks for a password, and "
+                                f"{pgpass} is not read: others can read it (`chmod 600 "
+                                f"{pgpass}`)\n"), skipped.err
+    pgpass.chmod(0o600)
     right = pg_cli("--store", url, "task", "list", "--json", store=False, env=env)
     assert right.code == 0 and right.json() == [], right.err
 
@@ -467,7 +474,8 @@ def test_an_engine_whose_password_is_refused_mid_way_says_so_and_where_it_goes(
     """The password changed on the server (or in ~/.pgpass) while an engine runs: it kept
     saying only that the server "cannot be reached", the first line of the outage, while
     the server answered and refused its password at every retry. The refusal is said, once,
-    with where the password goes, as the CLI says it; the engine goes on once it is right."""
+    with where the password goes, as the CLI says it; the engine goes on once it is right,
+    saying it was let in (not that the server is back)."""
     url = pg_url.replace("postgres@", f"{pg_password_user}@", 1)
     port, database = url.rsplit(":", 1)[1].split("/")[0], url.rsplit("/", 1)[1]
     pgpass = tmp_path / "pgpass"
@@ -490,9 +498,18 @@ def test_an_engine_whose_password_is_refused_mid_way_says_so_and_where_it_goes(
                           "WHERE usename = %s", (pg_password_user,))
         wait_until(lambda: "refuses this engine's password" in log.read_text(), 30)
         pgpass.write_text(line + "s3cret-pw\n")
-        wait_until(lambda: "is back after" in log.read_text(), 30)
+        wait_until(lambda: "lets this engine in again after" in log.read_text(), 30)
     finally:
         stop(proc)
+    # let in, not "back": the server was there all along (it said "is back after", and the
+    # catch-up "after the store's server could not be reached")
+    assert "is back" not in log.read_text(), log.read_text()
+    notes = [r["reason"] or "" for r in pg_cli("--store", url, "run", "list", "--json",
+                                               store=False, env={"PGPASSFILE": str(pgpass)}
+                                               ).json()]
+    assert any("after the store's server refused this engine's password for" in n
+               for n in notes), notes
+    assert not any("could not be reached" in n for n in notes), notes
     said = [t for t in log.read_text().splitlines() if "tickwork.runs" not in t]
     refused = [t for t in said if "ERROR" in t and "refuses this engine's password" in t]
     assert len(refused) == 1, said
