@@ -231,11 +231,13 @@ def recover(store: Store, d: Dispatcher, sink: Sink, boot: str | None = None) ->
     for run in plan.orphans:
         d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
                               run.attempt))
-    for run_id, task_id, fire, attempt, since, trigger in plan.given:  # (first: the overlap
+    for run_id, task_id, fire, attempt, since, _trigger in plan.given:  # (first: the overlap
         task = d.tasks.get(task_id)  # rule counts them when the fires missed are claimed)
-        if task is not None and run_id not in d.runs:  # (a catch-up a stop gave back stays one)
-            d.admit(RunRecord(run_id, task, fire, attempt, QUEUED, catch_up=trigger == "catch_up",
-                              since=since), adopted=True)
+        if task is not None and run_id not in d.runs:  # each waited for an engine to start
+            # (given back by a stop, or queued by hand while none ran): a catch-up, its start
+            # delay the engine's absence (app/engine/stats.py)
+            d.admit(RunRecord(run_id, task, fire, attempt, QUEUED, catch_up=True, since=since),
+                    adopted=True)
     record_ended(store, d, plan.ended, sink)
     next_at: dict[int, datetime | None] = {}
     for catch_up in plan.catch_ups:

@@ -1,7 +1,8 @@
 """The engine's counters, and the lateness of recent starts for the metrics plots.
 
-A catch-up's start (a fire missed while no engine ran, run as its task's catch-up policy
-says) is counted but its lateness is not kept: it says how long the engine was off, not how
+A catch-up's start (a run due while no engine ran: a fire missed then, run as its task's
+catch-up policy says, or a run a stop gave back or a person queued then) is counted but its
+lateness is not kept: it says how long the engine was off, not how
 late it started what it was due to start, and hours of it made the start delay's percentile
 a measure of the night (its lateness stays in its run's ledger row)."""
 

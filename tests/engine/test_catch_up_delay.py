@@ -79,3 +79,19 @@ def test_catch_ups_a_stop_gave_back_are_catch_ups_on_the_next_engine(store: Any,
     assert min(r.lateness_ms for r in given) > 59_000  # (true of each, in its row)
     assert values["catch_ups_per_min"] == 2 and values["fires_per_min"] == 2
     assert values["lateness_p99_ms"] is None  # none the engine was due to start
+
+
+def test_a_run_queued_by_hand_while_no_engine_ran_is_a_catch_up_too(engine: Any,
+                                                                     service: Any) -> None:
+    """`tickwork task run` with no engine running queues the run; the next engine takes it
+    up at its start, its lateness the hours no engine ran (as a run a stop gave back): said
+    in its row, counted in "Runs started", and not the engine's start delay."""
+    service.create_task(command_task("report"))
+    queued = service.run_now("report", now=datetime.now(UTC) - timedelta(hours=2))
+    engine.start()
+    ran = wait_until(lambda: (r := finished_runs(service, "report")) and r, 15)
+    engine.writer.flush()
+    assert [r.id for r in ran] == [queued.id] and ran[0].lateness_ms > 2 * HOUR * 1000 - 1
+    values = MetricsSampler(engine).sample()
+    assert values["catch_ups_per_min"] == 1 and values["fires_per_min"] == 1
+    assert values["lateness_p99_ms"] is None  # none the engine was due to start

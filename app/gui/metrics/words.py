@@ -8,10 +8,11 @@ run). Below `PERCENTILE_FROM` runs the title says it by count (“the one run…
 “all 30 runs in the last minute started within 4 ms”), from there on as the percentile of
 so many runs; with none, that there were none (the delay shown was an older minute's).
 
-Catch-ups of fires missed while no engine ran are not in the delay (how late they started is
-how long no engine ran, app/engine/stats.py): the words count the runs the delay is of and
-say how many catch-ups they leave out (“all 3 runs in the last minute started within 4 ms
-(12 catch-ups of missed fires not counted)”); “Runs started” counts them all.
+Catch-ups of runs due while no engine ran (fires missed then, runs given back by a stop or
+queued by hand) are not in the delay (how late they started is how long no engine ran,
+app/engine/stats.py): the words count the runs the delay is of and say how many catch-ups
+they leave out (“all 3 runs in the last minute started within 4 ms (12 catch-ups of runs due
+while no engine ran not counted)”); “Runs started” counts them all.
 """
 
 from __future__ import annotations
@@ -53,9 +54,11 @@ def _who(runs: int | None, narrow: bool) -> str:
 
 
 def _catch_ups(count: int, narrow: bool) -> str:
-    """“12 catch-ups of missed fires” (“12 catch-ups” where narrow), on one line."""
+    """“12 catch-ups of runs due while no engine ran” (“12 catch-ups” where narrow), its
+    number and noun on one line."""
     said = plural(count, "catch-up").replace(" ", NBSP, 1)
-    return said if narrow else f"{said} of {'a missed fire' if count == 1 else 'missed fires'}"
+    return said if narrow else f"{said} of {'a run' if count == 1 else 'runs'} due while no " \
+        "engine ran"
 
 
 def start_delay(runs: float | None, late: float | None, worst: float | None, span: str,
