@@ -44,7 +44,7 @@ class Attempt:
     cancel_reason: str = ""
     started_at: datetime | None = None
     due_at: datetime | None = None  # when this attempt was due (a retry's backoff end)
-    catch_up: bool = False  # a run due while no engine ran: late by the engine's absence
+    catch_up: bool = False  # a missed run caught up: late by the time none could start it
     pid: int | None = None  # a command's group leader (its pgid: it starts its own session)
     # ... or, for a Python run, its worker's pid (set after on_started: never in the ledger)
     leader_created: float | None = None  # the leader's psutil create_time()

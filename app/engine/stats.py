@@ -1,10 +1,11 @@
 """The engine's counters, and the lateness of recent starts for the metrics plots.
 
-A catch-up's start (a run due while no engine ran: a fire missed then, run as its task's
-catch-up policy says, or a run a stop gave back or a person queued then) is counted but its
-lateness is not kept: it says how long the engine was off, not how
-late it started what it was due to start, and hours of it made the start delay's percentile
-a measure of the night (its lateness stays in its run's ledger row)."""
+A catch-up's start (a missed run: a fire missed while no engine ran, the machine slept or
+the store could not be written, run as its task's catch-up policy says; or a run a stop gave
+back or a person queued while no engine ran) is counted but its lateness is not kept: it
+says how long no engine could start it, not how late the engine started what it was due to
+start, and hours of it made the start delay's percentile a measure of the night (its
+lateness stays in its run's ledger row)."""
 
 from __future__ import annotations
 

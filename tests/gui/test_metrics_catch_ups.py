@@ -39,11 +39,11 @@ def test_the_start_delay_leaves_catch_ups_out_and_says_how_many(gui: Gui, qtbot:
     started, delay = _titles(gui, now, 15, 4, 12)
     assert started == "Runs started — 15 runs/min"  # every start, the catch-ups too
     assert delay == ("Start delay — all 3 runs in the last minute started within 4 ms "
-                     "(12 catch-ups of runs due while no engine ran not counted)")
+                     "(12 catch-ups of missed runs not counted)")
     assert gui.window.grab().save(str(SCREENSHOTS / "metrics-catch-ups.png"))
     _started, delay = _titles(gui, now + timedelta(seconds=1), 1, None, 1)
-    assert delay == ("Start delay — only 1 catch-up of a run due while no engine ran in the "
-                     "last minute, not counted; 4 ms at worst in the last 5 min")
+    assert delay == ("Start delay — only 1 catch-up of a missed run in the last minute, not "
+                     "counted; 4 ms at worst in the last 5 min")
     _started, delay = _titles(gui, now + timedelta(seconds=2), 2, 30, None)  # none counted
     assert delay == "Start delay — both runs in the last minute started within 30 ms"
 
@@ -75,7 +75,7 @@ def test_stored_samples_old_and_new_show_their_catch_ups(gui: Gui) -> None:
     delay = view.plots[5]
     assert words(str(delay.titleLabel.text)) == (
         "Start delay — all 3 runs in the last minute started within 5 ms (6 catch-ups of "
-        "runs due while no engine ran not counted)")
+        "missed runs not counted)")
     day = next(b for b in view.findChildren(QToolButton) if b.text() == "24 h")
     gui.qtbot.mouseClick(day, Qt.MouseButton.LeftButton)
     said = words(str(delay.titleLabel.text))

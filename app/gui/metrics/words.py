@@ -8,11 +8,12 @@ run). Below `PERCENTILE_FROM` runs the title says it by count (“the one run…
 “all 30 runs in the last minute started within 4 ms”), from there on as the percentile of
 so many runs; with none, that there were none (the delay shown was an older minute's).
 
-Catch-ups of runs due while no engine ran (fires missed then, runs given back by a stop or
-queued by hand) are not in the delay (how late they started is how long no engine ran,
+Catch-ups of missed runs (fires missed while no engine ran, the machine slept or the store
+could not be written; runs given back by a stop or queued by hand while no engine ran) are
+not in the delay (how late they started is how long the engine could not start them,
 app/engine/stats.py): the words count the runs the delay is of and say how many catch-ups
-they leave out (“all 3 runs in the last minute started within 4 ms (12 catch-ups of runs due
-while no engine ran not counted)”); “Runs started” counts them all.
+they leave out (“all 3 runs in the last minute started within 4 ms (12 catch-ups of missed
+runs not counted)”); “Runs started” counts them all.
 """
 
 from __future__ import annotations
@@ -54,11 +55,10 @@ def _who(runs: int | None, narrow: bool) -> str:
 
 
 def _catch_ups(count: int, narrow: bool) -> str:
-    """“12 catch-ups of runs due while no engine ran” (“12 catch-ups” where narrow), its
-    number and noun on one line."""
+    """“12 catch-ups of missed runs” (“12 catch-ups” where narrow), its number and noun on
+    one line."""
     said = plural(count, "catch-up").replace(" ", NBSP, 1)
-    return said if narrow else f"{said} of {'a run' if count == 1 else 'runs'} due while no " \
-        "engine ran"
+    return said if narrow else f"{said} of {'a missed run' if count == 1 else 'missed runs'}"
 
 
 def start_delay(runs: float | None, late: float | None, worst: float | None, span: str,
