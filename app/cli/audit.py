@@ -21,7 +21,24 @@ if TYPE_CHECKING:
 def cmd_audit(args: argparse.Namespace) -> int:
     if args.yes and not args.accept_unkeyed:
         raise ValidationError("yes", "goes with --accept-unkeyed")
+    keying = "export-key" if args.export_key is not None else (
+        "import-key" if args.import_key is not None else None)
+    if keying is not None:
+        others = [f"--{o}" for o, given in (
+            ("export-key", args.export_key), ("import-key", args.import_key),
+            ("verify", args.verify), ("accept-unkeyed", args.accept_unkeyed),
+            ("search", args.search), ("json", args.json)) if given and o != keying]
+        if others:
+            raise ValidationError(keying, f"not with {others[0]}: it is a command of its own")
     svc = service(args)
+    if keying is not None:
+        from app.cli import audit_keys
+
+        if args.export_key is not None:
+            audit_keys.export_key(svc, args.export_key)
+        else:
+            audit_keys.import_key(svc, args.import_key)
+        return EXIT_OK
     if args.accept_unkeyed:
         try:
             return _accept_unkeyed(svc, args)

@@ -185,7 +185,8 @@ def _waiting_on_keyring() -> None:
           "its prompt; Ctrl+C gives up)", file=sys.stderr, flush=True)
 
 
-_PATHS = frozenset({"home", "file", "crontab", "systemd", "exclude"})  # read, never stored
+_PATHS = frozenset({"home", "file", "crontab", "systemd", "exclude",  # read, never stored
+                    "export_key", "import_key"})
 
 
 def _unstorable(args: argparse.Namespace) -> str | None:

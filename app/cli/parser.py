@@ -197,6 +197,12 @@ def _audit(p: Parser) -> None:
     p.add_argument("--yes", action="store_true",
                    help="with --accept-unkeyed: accept them without asking (without it, "
                    "nothing is accepted when standard input is not a terminal)")
+    p.add_argument("--export-key", metavar="FILE", help="write the store's audit key, kept "
+                   "in this home's keyring, to FILE (a new file, readable by you only), for "
+                   "--import-key in another home on the same shared store")
+    p.add_argument("--import-key", metavar="FILE", help="keep the audit key --export-key "
+                   "wrote in another home on this store in this home's keyring: this home's "
+                   "events are keyed from then on, and --verify here checks them")
     p.add_argument("--limit", metavar="N", type=int_arg("limit", 1), default=50,
                    help="the newest N events (default 50; a note says when older ones "
                    "are left out)")

@@ -187,6 +187,25 @@ class ChainKeys:
                 self._write_keys(current, [chain, *_newest_first(None, by_store)])
         return chain
 
+    def keep(self, chain: ChainKey) -> ChainKey | None:
+        """Keep another home's key of a store (`audit --import-key`: a shared store's key is
+        made in the keyring of the home that made the store) as the current key, the keys of
+        other stores kept as `create` keeps them, and a head of another store replaced by
+        an empty one of this store (the next commit moves it on). When the keyring already
+        holds a key for its store, that key is returned: made current if it is this one,
+        left as it is (nothing kept) if it is another. KeyringUnusable on failure."""
+        with self._lock:
+            current, by_store = self._read_keys()
+            held = by_store.get(chain.store)
+            if held is not None and held.key != chain.key:
+                return held
+            if held is None or held is not current:
+                self._write_keys(held or chain, _newest_first(current, by_store))
+        head = self._read_head()
+        if head is not None and head.store != chain.store:
+            self.set_head(Head(chain.store, 0, "0" * 64))
+        return held
+
     def make_current(self, store: str) -> ChainKey | None:
         """Make the kept key of `store` the current one again (a restore of its backup)."""
         with self._lock:

@@ -12,24 +12,32 @@ VERIFIED (its order and links hold; its keys are the first home's to check)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import ROOT, CliResult
 from tests.support import tickwork
 from tests.support.postgres import pg_server, pg_url
 
-__all__ = ["pg_server", "pg_url"]
+__all__ = ["on_machine", "pg_server", "pg_url"]
 
 
-def test_verify_on_each_machine_names_the_shared_store_as_the_cause(
-        tmp_path: Path, pg_url: str) -> None:
+def on_machine(tmp_path: Path, store: str) -> Callable[..., CliResult]:
+    """`cli(machine, *args)`: the CLI in the home of `machine` (a folder of `tmp_path`) with
+    its own keyring (a test keyring file of its own), on the shared `store`."""
     def cli(machine: str, *args: str) -> CliResult:
-        env = {**os.environ, "TICKWORK_STORE": pg_url,
+        env = {**os.environ, "TICKWORK_STORE": store,
                "TICKWORK_TEST_KEYRING": str(tmp_path / f"{machine}-keyring.json")}
         proc = tickwork.run(["--home", str(tmp_path / machine), *args], timeout=60,
                             cwd=ROOT, env=env)
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
+    return cli
+
+
+def test_verify_on_each_machine_names_the_shared_store_as_the_cause(
+        tmp_path: Path, pg_url: str) -> None:
+    cli = on_machine(tmp_path, pg_url)
     made = cli("laptop", "task", "add", "a", "--command", "true", "--manual")
     assert made.code == 0, made.err  # the store made here: keyed with this keyring's key
     assert cli("laptop", "audit", "--verify").code == 0
