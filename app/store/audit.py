@@ -128,7 +128,8 @@ def _chain_for_append(meta: dict[str, str], prev: str) -> ChainKey | None:
     if store is not None:
         chain = keys.key_or_none(store)
         if chain is None or chain.store != store:
-            where = (" (a shared store's key is in the keyring of the home that made it)"
+            where = (" (a shared store's key is in the keyring of the home that made it: "
+                     "`tickwork audit --import-key FILE` gives it to this home)"
                      if backend.is_postgres() else "")
             keys.warn_once("audit events are chained without the store's key, which the "
                            f"keyring does not give{where}: `audit --verify` will name them")

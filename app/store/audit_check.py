@@ -19,6 +19,8 @@ from app.store.models import AuditEvent, utc_text
 UNKEYED = "unkeyed: cannot detect truncation or rollback"
 ACCEPT = "audit.accept_unkeyed"  # a keyed event naming events recorded without the key
 ACCEPT_COMMAND = "tickwork audit --accept-unkeyed"
+CARRY = ("`tickwork audit --export-key FILE` in that home, `tickwork audit --import-key FILE` "
+         "in this one")
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ def _key_elsewhere() -> str:
     home that made it (a backup and restore, said for a SQLite home, refuse a shared store)."""
     if backend.is_postgres():
         return ("a shared store's key is in the keyring of the home that made it, and events "
-                "written from this home are recorded unkeyed: verify it there")
+                "written from this home are recorded unkeyed: verify it there, or carry the "
+                f"key here: {CARRY}")
     return ("the keyring was reset, or the data home was copied or moved: a home moves with "
             "`tickwork backup FILE` in the old one and `tickwork restore FILE` in the new one, "
             "whose trail then verifies")

@@ -30,7 +30,8 @@ def test_a_key_carried_to_another_home_keys_its_events_and_both_verify(
     cli = on_machine(tmp_path, pg_url)
     assert cli("laptop", "task", "add", "a", "--command", "true", "--manual").code == 0
     before = cli("server", "task", "add", "b", "--command", "true", "--manual")
-    assert before.code == 0 and "the keyring of the home that made it" in before.err, before
+    assert before.code == 0 and "the keyring of the home that made it: `tickwork audit " \
+        "--import-key FILE` gives it to this home" in before.err, before
     key = tmp_path / "audit.key"
     exported = cli("laptop", "audit", "--export-key", str(key))
     assert exported.code == 0, exported

@@ -48,7 +48,9 @@ def test_verify_on_each_machine_names_the_shared_store_as_the_cause(
     assert there.code == 1, there
     assert there.err.startswith("audit trail NOT VERIFIED: ") and there.err.endswith(
         "(a shared store's key is in the keyring of the home that made it, and events "
-        "written from this home are recorded unkeyed: verify it there)\n"), there
+        "written from this home are recorded unkeyed: verify it there, or carry the key "
+        "here: `tickwork audit --export-key FILE` in that home, `tickwork audit --import-key "
+        "FILE` in this one)\n"), there
     assert "tickwork backup" not in there.out + there.err, there
     here = cli("laptop", "audit", "--verify")
     assert here.code == 1, here
