@@ -81,6 +81,29 @@ def test_another_stores_key_is_refused_in_one_line(tmp_path: Path, pg_server: An
     assert _actions(elsewhere("other", "audit", "--json")) == ["task.create"]
 
 
+def test_a_home_that_holds_another_stores_key_keeps_it(tmp_path: Path, pg_server: Any,
+                                                       pg_url: str) -> None:
+    """The server's home made another database on the same PostgreSQL server first: its
+    keyring's key and head are that store's. The imported key is current, the other one
+    kept in `previous`, and the head starts anew on this store (else the next commit never
+    moved it, and --verify said this store was put in the other's place)."""
+    cli = on_machine(tmp_path, pg_url)
+    elsewhere = on_machine(tmp_path, pg_server.new_database())
+    assert elsewhere("server", "task", "add", "b", "--command", "true", "--manual").code == 0
+    assert cli("laptop", "task", "add", "a", "--command", "true", "--manual").code == 0
+    key = tmp_path / "audit.key"
+    assert cli("laptop", "audit", "--export-key", str(key)).code == 0
+    assert cli("server", "audit", "--import-key", str(key)).code == 0
+    assert cli("server", "task", "add", "c", "--command", "true", "--manual").code == 0
+    for machine in ("server", "laptop"):
+        verified = cli(machine, "audit", "--verify")
+        assert verified.out == "audit trail verified: 4 events, chain intact\n", verified
+    kept = json.loads((tmp_path / "server-keyring.json").read_text())
+    entry = json.loads(next(v for k, v in kept.items() if k.endswith("tickwork:audit-key")))
+    assert entry["store"] == json.loads(key.read_text())["store"]
+    assert len(entry["previous"]) == 1 and entry["previous"][0]["store"] != entry["store"]
+
+
 def test_a_second_key_for_the_same_store_is_refused(tmp_path: Path, pg_url: str) -> None:
     cli = on_machine(tmp_path, pg_url)
     assert cli("laptop", "task", "add", "a", "--command", "true", "--manual").code == 0
