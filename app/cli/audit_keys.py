@@ -34,7 +34,9 @@ def export_key(svc: Service, file: str) -> None:
     if file == "-":
         raise ValidationError("export-key", "the key is never printed: name a new file")
     store = _store_id(svc)
-    key = _read_key(audit.chain_keys(), store)
+    keys = audit.chain_keys()
+    keys.keyring.require()  # (no usable backend: its own one line, not "no key")
+    key = _read_key(keys, store)
     if key is None or store is None:
         raise ValidationError("export-key", "this home's keyring has no audit key for the "
                               "store it is on (a shared store's is in the keyring of the "
@@ -95,8 +97,8 @@ def _store_id(svc: Service) -> str | None:
 
 
 def _read_key(keys: ChainKeys, store: str | None) -> ChainKey | None:
-    """The keyring's key of `store`, read now; None without one (or a usable keyring)."""
-    if store is None or not keys.usable():
+    """The keyring's key of `store`, read now; None without one."""
+    if store is None:
         return None
     try:
         key = keys.read_key(store)
