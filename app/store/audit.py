@@ -83,7 +83,7 @@ def keyed_hash(key: bytes, prev_hash: str, body: str) -> str:
 
 def chain_keys() -> ChainKeys:
     """The keyring records (key and head) of this store's audit chain."""
-    return audit_key.for_database(backend.name())
+    return audit_key.for_database(backend.name(), backend.audit_slot())
 
 
 def read_meta() -> dict[str, str]:

@@ -74,8 +74,11 @@ _UNREAD = object()
 class ChainKeys:
     """The keyring side of one store's audit chain (one per database path, cached)."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, legacy: Path | None = None) -> None:
         self.keyring = Keyring(home)
+        # where an earlier Tickwork kept a shared store's keys (backend.audit_slot): read
+        # there, and copied here, while this slot has none
+        self._legacy = Keyring(legacy) if legacy is not None else None
         self._keys: Any = _UNREAD  # (current key, every kept key by store)
         self._read_at = 0.0
         self._head: Any = _UNREAD  # the newest head this process read or wrote
@@ -89,6 +92,10 @@ class ChainKeys:
     def _get(self, entry: str) -> dict[str, Any] | None:
         try:
             text = self.keyring.get_reserved(entry)
+            if not text and self._legacy is not None and entry == KEY_ENTRY:  # (its head:
+                text = self._legacy.get_reserved(entry)  # maybe another store's of the server)
+                if text:
+                    self.keyring.set_reserved(entry, text)
         except Exception as exc:
             raise KeyringUnusable(str(exc)) from None
         if not text:
@@ -312,12 +319,15 @@ _chains: dict[str, ChainKeys] = {}
 _chains_lock = threading.Lock()
 
 
-def for_database(path: str) -> ChainKeys:
-    """The cached keyring side of the store whose database file is `path`."""
+def for_database(path: str, slot: Path | None = None) -> ChainKeys:
+    """The cached keyring side of the store whose database file (or URL) is `path`, kept in
+    the keyring slot of `slot` (`backend.audit_slot`; None: the file's folder)."""
     with _chains_lock:
         chain = _chains.get(path)
         if chain is None:
-            chain = _chains[path] = ChainKeys(Path(path).parent)
+            legacy = Path(path).parent
+            chain = _chains[path] = ChainKeys(slot or legacy, legacy if slot not in (
+                None, legacy) else None)
         return chain
 
 

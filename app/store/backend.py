@@ -16,12 +16,14 @@ whichever process or machine sends it.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 import peewee as pw
@@ -99,6 +101,8 @@ class Psycopg3(pw.Psycopg3Adapter):
 class PostgresStore(pw.PostgresqlDatabase):
     """PostgreSQL (psycopg 3) that runs the store's `?`-style SQL unchanged, and opens a
     thread's connection anew when the server dropped it."""
+
+    home: Path | None = None  # the home that opened it (its keyring keeps the audit key)
 
     def init(self, database: str, **kwargs: Any) -> None:
         super().init(database, **kwargs)
@@ -286,6 +290,18 @@ def data_version() -> int:
         row = db.execute_sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
         return int(row.fetchone()[0])
     return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+def audit_slot() -> Path:
+    """The folder whose keyring slot keeps the open store's audit key and head: a SQLite
+    store's home (its file's folder); a PostgreSQL store's, a folder of its own under the home
+    that opened it, named after its URL (a home on two databases keeps a head for each). Its
+    URL taken as a file path named it before, resolved against each process's working folder:
+    the same home's commands run from two folders kept two keyrings' worth of key."""
+    if is_postgres() and (home := getattr(db.obj, "home", None)) is not None:
+        digest = hashlib.sha256(name().encode()).hexdigest()[:16]
+        return Path(home) / f"shared-store-{digest}"
+    return Path(name()).parent
 
 
 def name() -> str:

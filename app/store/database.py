@@ -184,10 +184,12 @@ class Store:
         _close_current()
         # TCP keepalives and a send timeout: a network that drops packets silently (rather
         # than a server that stops) is noticed in about 15 s instead of TCP's minutes
-        db.initialize(backend.PostgresStore(
+        shared = backend.PostgresStore(
             url, connect_timeout=CONNECT_TIMEOUT, application_name="tickwork",
             keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
-            tcp_user_timeout=15000, options=backend.session_options()))
+            tcp_user_timeout=15000, options=backend.session_options())
+        shared.home = home.resolve()  # (its keyring keeps the audit key: backend.audit_slot)
+        db.initialize(shared)
         try:
             db.connect(reuse_if_open=True)
         except pw.DatabaseError as exc:

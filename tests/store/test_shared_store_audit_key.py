@@ -83,10 +83,12 @@ def test_another_stores_key_is_refused_in_one_line(tmp_path: Path, pg_server: An
 
 def test_a_home_that_holds_another_stores_key_keeps_it(tmp_path: Path, pg_server: Any,
                                                        pg_url: str) -> None:
-    """The server's home made another database on the same PostgreSQL server first: its
-    keyring's key and head are that store's. The imported key is current, the other one
-    kept in `previous`, and the head starts anew on this store (else the next commit never
-    moved it, and --verify said this store was put in the other's place)."""
+    """The server's home made another database on the same PostgreSQL server first. Its
+    keyring kept one key and one head for every database of a server (their slot was named
+    after the server's part of the URL), so the imported key took the other's place, and the
+    other store, used again, said BROKEN ("the keyring's audit head is another store's"). Each
+    store has a slot of its own in the home's keyring now: both verify, the imported key and
+    the home's own each kept."""
     cli = on_machine(tmp_path, pg_url)
     elsewhere = on_machine(tmp_path, pg_server.new_database())
     assert elsewhere("server", "task", "add", "b", "--command", "true", "--manual").code == 0
@@ -98,10 +100,12 @@ def test_a_home_that_holds_another_stores_key_keeps_it(tmp_path: Path, pg_server
     for machine in ("server", "laptop"):
         verified = cli(machine, "audit", "--verify")
         assert verified.out == "audit trail verified: 4 events, chain intact\n", verified
+    assert elsewhere("server", "task", "add", "d", "--command", "true", "--manual").code == 0
+    again = elsewhere("server", "audit", "--verify")  # (the home's own store, used again)
+    assert again.out == "audit trail verified: 2 events, chain intact\n", again
     kept = json.loads((tmp_path / "server-keyring.json").read_text())
-    entry = json.loads(next(v for k, v in kept.items() if k.endswith("tickwork:audit-key")))
-    assert entry["store"] == json.loads(key.read_text())["store"]
-    assert len(entry["previous"]) == 1 and entry["previous"][0]["store"] != entry["store"]
+    stores = {json.loads(v)["store"] for k, v in kept.items() if k.endswith("tickwork:audit-key")}
+    assert len(stores) == 2 and json.loads(key.read_text())["store"] in stores
 
 
 def test_a_second_key_for_the_same_store_is_refused(tmp_path: Path, pg_url: str) -> None:
