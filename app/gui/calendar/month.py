@@ -41,6 +41,22 @@ KEYPAD = Qt.KeyboardModifier.KeypadModifier
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def listed_first(entries: list[Entry], room: int) -> list[Entry]:
+    """The entries a cell with `room` lines lists above its "+N more", in time order: its
+    failed runs first picked, then the earliest of the rest. Today's cell of a few runs
+    listed its first two by time, and the failure a minute after them was inside "+9
+    more", only the week and the day views showing it."""
+    if len(entries) <= room:
+        return entries
+    failed = [i for i, e in enumerate(entries) if not e.predicted and e.status in display.FAILED]
+    picked = set(failed[:room])
+    for i in range(len(entries)):
+        if len(picked) >= room:
+            break
+        picked.add(i)
+    return [e for i, e in enumerate(entries) if i in picked]
+
+
 class MonthGrid(CalendarGrid):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,7 +107,8 @@ class MonthGrid(CalendarGrid):
                 self.hits.append(Hit(rect, "entry", d, entry))
             return
         if total <= BUSY and len(day.entries) >= min(total, lines - 1):
-            for rect, entry in zip(slot[:-1], day.entries, strict=False):
+            for rect, entry in zip(slot[:-1], listed_first(day.entries, lines - 1),
+                                   strict=False):
                 self.hits.append(Hit(rect, "entry", d, entry))
             self.hits.append(Hit(slot[-1], "more", d))
             return

@@ -35,7 +35,7 @@ from app.gui.editor.every_error import every_error, hidden_errors
 from app.gui.editor.links import LinkCheck
 from app.gui.editor.machine import MachineCheck
 from app.gui.editor.page import Page, error_focus, lead_labels
-from app.gui.editor.page_keys import PageKeys
+from app.gui.editor.page_keys import SAVE, PageKeys
 from app.gui.editor.pages import DependenciesPage, ExecutionPage, GeneralPage, NotificationsPage
 from app.gui.editor.past import PastCheck
 from app.gui.editor.problems import Problems
@@ -157,7 +157,7 @@ class TaskEditor(QDialog):
         # no Alt+C: the Action page's "Run a &command" and the Cron field have it; Ctrl+Return
         # saves from anywhere instead
         self.save_button.setText("&Save" if mode == "edit" else "Create")
-        save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
+        save_key = QShortcut(QKeySequence(SAVE), self)
         save_key.activated.connect(self._on_save_key)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)

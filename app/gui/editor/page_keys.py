@@ -14,6 +14,7 @@ from app.gui.qt import QKeySequence, QListWidget, QShortcut, Qt, QWidget
 
 NEXT = ("Ctrl+Tab", "Ctrl+PgDown")
 PREVIOUS = ("Ctrl+Shift+Tab", "Ctrl+PgUp")
+SAVE = "Ctrl+Return"  # saves from any field (the dialog's; Help › Keyboard shortcuts lists all)
 
 
 class PageKeys:

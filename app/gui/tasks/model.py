@@ -31,6 +31,14 @@ SORT_KEYS = {NAME: "name", SCHEDULE: "schedule", NEXT_RUN: "next_run_at",
              PRIORITY: "priority", ENABLED: "enabled"}
 
 
+def after_words(upstreams: tuple[str, ...]) -> str:
+    """A chain task's next run, named by the tasks it runs after: it read "after upstream"
+    (the code's word, not a person's) beside "After Nightly backup succeeds"."""
+    if len(upstreams) <= 2:
+        return "after " + " and ".join(upstreams)
+    return f"after {upstreams[0]} and {len(upstreams) - 1} more"
+
+
 @dataclass(frozen=True)
 class TaskQuery:
     search: str = ""
@@ -155,8 +163,10 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
             if not task.spec.enabled:
                 return "paused"
             if task.next_run_at is None:
-                kind = task.spec.schedule.kind
-                return {"manual": "on demand", "after": "after upstream"}.get(kind, "—")
+                schedule = task.spec.schedule
+                if schedule.kind == "after":
+                    return after_words(schedule.after)
+                return "on demand" if schedule.kind == "manual" else "—"
             return display.when(task.next_run_at)
         if column == LAST_RUN:
             run = task.last_run

@@ -1,7 +1,8 @@
 """The Help menu's windows, both offline: the keyboard shortcuts and the user guide.
 
 The shortcuts are read from the menus' own actions each time the list opens, so the list
-says what the keys do now and cannot drift from them. The guide is user-guide.md, beside
+says what the keys do now and cannot drift from them; the task editor's, which no menu has,
+from the editor's own key constants. The guide is user-guide.md, beside
 this module: written for a person who installed Tickwork (the README is for developers), it
 is package data, so a source checkout, an installed wheel and the bundle
 (packaging/tickwork.spec) all find it here. Tests hold its menu entries, keys, fields and
@@ -64,6 +65,20 @@ def shortcuts(bar: QMenuBar) -> list[tuple[str, str, str]]:
     return found
 
 
+def editor_keys() -> list[tuple[str, str, str]]:
+    """The task editor's own keys, in the list's form: no menu has them, so the list left
+    them out and a person found them only by trying (keyboard-only, under X)."""
+    from app.gui.editor.page_keys import NEXT, PREVIOUS, SAVE
+
+    def said(keys: tuple[str, ...]) -> str:
+        return ", ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
+                         for k in keys)
+
+    return [("Task editor", "Save or create", said((SAVE,))),
+            ("Task editor", "Next page", said(NEXT)),
+            ("Task editor", "Previous page", said(PREVIOUS))]
+
+
 def guide_text() -> str | None:
     """The user guide as installed with Tickwork; None when this installation lacks it."""
     from importlib.resources import files
@@ -93,7 +108,8 @@ def sections(text: str) -> list[tuple[int, str, str]]:
 
 
 class ShortcutsDialog(QDialog):
-    """Help → Keyboard shortcuts: the menus' keys, as the menus have them now."""
+    """Help → Keyboard shortcuts: the menus' keys, as the menus have them now, then the task
+    editor's."""
 
     def __init__(self, bar: QMenuBar, parent: QWidget) -> None:
         super().__init__(parent)
@@ -117,7 +133,7 @@ class ShortcutsDialog(QDialog):
         resize_within_screen(self, 560, 520)
 
     def fill(self) -> None:
-        rows = shortcuts(self._bar)
+        rows = shortcuts(self._bar) + editor_keys()
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):

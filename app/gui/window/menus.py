@@ -43,6 +43,7 @@ from app.gui.tasks.actions import TaskActions
 from app.gui.widgets import icons
 from app.gui.window import help_windows
 from app.gui.window.held_alt import HeldAlt
+from app.gui.window.menu_focus import MenuFocus
 from app.gui.window.store_actions import StoreActions
 
 
@@ -60,6 +61,7 @@ class Menus(QObject):
         super().__init__(window)
         bar = window.menuBar()
         self.held_alt = HeldAlt(window)  # each Alt heard once, a screen reader running or not
+        self.menu_focus = MenuFocus(window)  # the keyboard back where it was after an entry
         file = bar.addMenu("&File")
         file.addAction(tasks.new)
         file.addSeparator()
