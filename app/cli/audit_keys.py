@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.core.errors import SecretStoreUnavailable, ValidationError
+from app.platform import key_files
 from app.store.audit_key import ChainKey, ChainKeys, KeyringUnusable
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def export_key(svc: Service, file: str) -> None:
                               "home that first wrote to it: export it there)")
     text = json.dumps({"kind": KIND, "store": key.store, "key": key.key.hex(),
                        "from": key.keyed_from, "adopted": key.adopted}, indent=1) + "\n"
-    _write_new(file, text)
+    write_key_file(file, text, "export-key")
     try:
         _audit(svc, "audit.key_export", file, store)
     except BaseException:  # (not audited: no key left behind either)
@@ -117,20 +118,15 @@ def _audit(svc: Service, action: str, file: str, store: str) -> None:
         audit.append("cli", action, file, None, {"store": store}, datetime.now(UTC))
 
 
-def _write_new(file: str, text: str) -> None:
-    """`text` in a new file only its owner can read (as `secret workers-key` writes one)."""
+def write_key_file(file: str, text: str, field: str) -> None:
+    """`text` in a new file only its owner can read (app/platform/key_files.py), or
+    ValidationError naming `field` (this command's, and `secret workers-key`'s)."""
     try:
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        key_files.write_new(file, text)
     except FileExistsError:
-        raise ValidationError("export-key", f"{file} exists: name a new file") from None
+        raise ValidationError(field, f"{file} exists: name a new file") from None
     except OSError as exc:
-        raise ValidationError("export-key", f"cannot write {file}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-    except OSError as exc:  # (a full disk: no half key left behind)
-        os.unlink(file)
-        raise ValidationError("export-key", f"cannot write {file}: {exc.strerror}") from None
+        raise ValidationError(field, f"cannot write {file}: {exc.strerror}") from None
 
 
 def _read_key_file(file: str) -> ChainKey:
@@ -154,13 +150,7 @@ def _read_key_file(file: str) -> ChainKey:
 
 def _loose(file: str) -> str | None:
     """What to say of a key file other users can read (a copy made under umask 022)."""
-    import stat
-
-    try:
-        mode = stat.S_IMODE(os.stat(file).st_mode)
-    except OSError:
-        return None
-    if not mode & 0o044:
+    if (mode := key_files.others_read(file)) is None:
         return None
     return (f"the key file {file} can be read by other users (mode {mode:04o}): whoever reads "
             f"it can forge this store's audit events; `chmod 600 {file}`, or delete it once "

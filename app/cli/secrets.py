@@ -7,13 +7,12 @@ backend), that this is not known and why: the list is whole either way, so it ex
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from app.cli.output import print_json
 from app.cli.parser import EXIT_OK
 from app.cli.store import service
-from app.core.errors import SecretStoreUnavailable, ValidationError
+from app.core.errors import SecretStoreUnavailable
 from app.secrets import Keyring
 from app.service_secrets import MAX_SECRET, too_large
 
@@ -63,18 +62,9 @@ def _write_workers_key(keyring: Keyring, file: str) -> None:
     if file == "-":
         sys.stdout.write(text)
         return
-    try:
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ValidationError("file", f"{file} exists: name a new file") from None
-    except OSError as exc:
-        raise ValidationError("file", f"cannot write {file}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-    except OSError as exc:  # (a full disk: no half key left behind)
-        os.unlink(file)
-        raise ValidationError("file", f"cannot write {file}: {exc.strerror}") from None
+    from app.cli.audit_keys import write_key_file
+
+    write_key_file(file, text, "file")
     print(f"workers' key {sealing.key_id(key)} written to {file}: on each machine that runs "
           "this home's Celery runs, `tickwork worker --key-file FILE` (whoever holds it can "
           "read the secrets of those runs in the broker)")

@@ -215,13 +215,9 @@ def check_signed(job: Mapping[str, Any], celery_id: str, keys: dict[str, bytes],
 def loose_key_file(path: str) -> str | None:
     """What to say of a key file other users can read (a copy made under umask 022), else
     None: whoever reads it opens the secrets of the runs it seals."""
-    import stat
+    from app.platform.key_files import others_read
 
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return None
-    if not mode & 0o044:
+    if (mode := others_read(path)) is None:
         return None
     return (f"the key file {path} can be read by other users (mode {mode:04o}): whoever reads "
             f"it opens the secrets of this home's runs in the broker; `chmod 600 {path}`")
