@@ -97,3 +97,13 @@ def accepted_unkeyed(_target: str, _before: Any, after: Any) -> str:
         events, list) else []
     what = f"{plural(len(ids), 'event')} ({', '.join(ids)})" if ids else "events"
     return f"Accepted {what} recorded while the keyring was unavailable"
+
+
+def key_exported(target: str, _before: Any, _after: Any) -> str:
+    where = f" to {target}" if target else ""
+    return f"Wrote the store's audit key{where}, for another home on the store"
+
+
+def key_imported(target: str, _before: Any, _after: Any) -> str:
+    where = f" from {target}" if target else ""
+    return f"Kept the store's audit key{where} in this home's keyring: its events are keyed"

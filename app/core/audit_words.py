@@ -304,6 +304,8 @@ SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
     "store.restored": store_words.restored,
     "store.backup": store_words.backed_up,
     "audit.accept_unkeyed": store_words.accepted_unkeyed,
+    "audit.key_export": store_words.key_exported,
+    "audit.key_import": store_words.key_imported,
     "settings.keep": store_words.keep_changed,
 }
 

@@ -136,6 +136,11 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
      "Imported 1 task from crontab /tmp/crontab, a file of bob's, whom you chose to trust"),
     (_event("audit.accept_unkeyed", None, None, {"events": [[2, "ab"], [5, "cd"]]}),
      "Accepted 2 events (2, 5) recorded while the keyring was unavailable"),
+    (_event("audit.key_export", "/tmp/audit.key", None, {"store": "s1"}),
+     "Wrote the store's audit key to /tmp/audit.key, for another home on the store"),
+    (_event("audit.key_import", "/tmp/audit.key", None, {"store": "s1"}),
+     "Kept the store's audit key from /tmp/audit.key in this home's keyring: its events are "
+     "keyed"),
     (_event("settings.keep", None, {"keep_runs": 100, "keep_days": 90},
             {"keep_runs": 1, "keep_days": 30}),
      "Changed the history kept by default from “90 days, at least the newest 100 runs” to "
