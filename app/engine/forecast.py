@@ -292,8 +292,7 @@ class Forecast:
             kind = KIND_OF.get(trigger, UNLISTED)
             self.claims[run_id] = _Claim(task, UNLISTED if kind == "busy" else kind,
                                          utc_text(fire), now, as_claimed(reason))
-            dispatcher.admit(RunRecord(run_id, task, fire, attempt, QUEUED,
-                                       catch_up=trigger == "catch_up"), adopted=True)
+            dispatcher.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
         dispatcher.pump()
 
     def _cap_note(self) -> str:

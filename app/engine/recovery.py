@@ -182,7 +182,7 @@ class StartupPlan:
     audit_mark: int = 0
     catch_ups: list[CatchUp] = field(default_factory=list)
     startup: list[Task] = field(default_factory=list)
-    given: list[tuple[int, int, datetime, int, datetime | None, str]] = field(
+    given: list[tuple[int, int, datetime, int, datetime | None]] = field(
         default_factory=list)  # taken over
     retries: list[Retry] = field(default_factory=list)
     index: list[tuple[int, datetime]] = field(default_factory=list)  # (task, next run)
@@ -231,7 +231,7 @@ def recover(store: Store, d: Dispatcher, sink: Sink, boot: str | None = None) ->
     for run in plan.orphans:
         d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
                               run.attempt))
-    for run_id, task_id, fire, attempt, since, _trigger in plan.given:  # (first: the overlap
+    for run_id, task_id, fire, attempt, since in plan.given:  # (first: the overlap
         task = d.tasks.get(task_id)  # rule counts them when the fires missed are claimed)
         if task is not None and run_id not in d.runs:  # each waited for an engine to start
             # (given back by a stop, or queued by hand while none ran): a catch-up, its start

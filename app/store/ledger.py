@@ -72,18 +72,18 @@ def adopt(run_id: int, engine: str) -> bool:
     return bool(cur.rowcount == 1)
 
 
-def adopt_all(engine: str) -> list[tuple[int, int, datetime, int, datetime | None, str]]:
+def adopt_all(engine: str) -> list[tuple[int, int, datetime, int, datetime | None]]:
     """At an engine's start: take over every queued run no engine holds (manual runs, runs a
-    stop gave back); (run id, task id, fire, attempt, since, trigger) of each queued run
-    `engine` holds, its own of a start-up retried after a fault too, oldest first. `since` is
-    when it was queued (a retry: when its backoff ended): what its wait for upstreams counts
-    from, across the engines that held it (a restart began the wait anew)."""
+    stop gave back); (run id, task id, fire, attempt, since) of each queued run `engine`
+    holds, its own of a start-up retried after a fault too, oldest first. `since` is when it
+    was queued (a retry: when its backoff ended): what its wait for upstreams counts from,
+    across the engines that held it (a restart began the wait anew)."""
     execute(f"UPDATE run SET engine = ?, {_TAKEN_UP} WHERE engine IS NULL AND status = 'queued'",
             (engine, NEXT_START, TAKEN_UP))
-    rows = execute("SELECT id, task_id, scheduled_for, attempt, queued_at, due_at, trigger"
-                   " FROM run WHERE engine = ? AND status = 'queued' ORDER BY id", (engine,))
-    return [(int(i), int(t), from_utc_text(fire), int(a), _later(queued, due), str(trigger))
-            for i, t, fire, a, queued, due, trigger in rows]
+    rows = execute("SELECT id, task_id, scheduled_for, attempt, queued_at, due_at FROM run"
+                   " WHERE engine = ? AND status = 'queued' ORDER BY id", (engine,))
+    return [(int(i), int(t), from_utc_text(fire), int(a), _later(queued, due))
+            for i, t, fire, a, queued, due in rows]
 
 
 def _later(*texts: str | None) -> datetime | None:
