@@ -20,11 +20,11 @@ def write_new(path: str, text: str) -> None:
         raise
 
 
-def others_read(path: str) -> int | None:
-    """The file's mode where its group or other users can read it, else None (also for a
-    file that cannot be looked at)."""
+def others_read(path: str, bits: int = 0o044) -> int | None:
+    """The file's mode where its group or other users have any of `bits` (read, by default)
+    on it, else None (also for a file that cannot be looked at)."""
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
         return None
-    return mode if mode & 0o044 else None
+    return mode if mode & bits else None

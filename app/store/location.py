@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from app.core.errors import StoreError, ValidationError
+from app.platform.key_files import others_read
 from app.store.home import FILE_MODE
 from app.store.said_url import passwords, safe_url
 
@@ -116,20 +117,13 @@ def connection_advice(url: str, detail: str, timeout: float) -> str:
            else "the server refused the password: give the right one")
     fields = (host, port, parts.path.strip("/"), parts.username or "*")
     where = os.environ.get("PGPASSFILE") or "~/.pgpass"
-    if "no password supplied" in detail and _others_read(where):
+    if "no password supplied" in detail and others_read(os.path.expanduser(where),
+                                                        0o077) is not None:
         # libpq skips such a file (its warning aside): "give it in ~/.pgpass" sent a person
         # to the file that already held the line
         return (f"{detail}: the server asks for a password, and {where} is not read: others "
                 f"can read it (`chmod 600 {where}`)")
     return f"{detail}: {why} in {where} (mode 0600), a line {':'.join(fields)}:PASSWORD"
-
-
-def _others_read(passfile: str) -> bool:
-    """Is the password file there with group or other permissions (which libpq refuses)?"""
-    try:
-        return bool(os.stat(os.path.expanduser(passfile)).st_mode & 0o077)
-    except OSError:
-        return False
 
 
 def password_refused(detail: str) -> bool:
