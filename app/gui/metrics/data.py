@@ -6,7 +6,7 @@ rings per series: the last hour at full resolution (the 5 min and 1 h spans) and
 keeps the mean of CPU, memory and disk; runs are counted things, so it keeps whole counts:
 the runs started in that minute (how far the engine's count of starts grew over it), the
 most runs in flight at once, and the worst p99 lateness, so a spike is not averaged away
-(and the most catch-ups of missed fires, which that lateness leaves out, in 60 s).
+(and the most catch-ups of missed runs, which that lateness leaves out, in 60 s).
 Each ring stores every value twice, at i and i + capacity, so the newest `count` values are
 always one contiguous numpy slice: plotting takes a view, never a copy.
 

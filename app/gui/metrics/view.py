@@ -3,8 +3,8 @@
 The whole machine's CPU % and memory % (said so: not Tickwork's own), disk use, runs in
 flight (running and queued), runs started per minute and the start delay of the last minute's
 runs, by count where they were few (“all 3 runs in the last minute started within 4 ms;
-322 ms at worst in the last 5 min”, `metrics.words`; catch-ups of fires missed while no engine
-ran are left out of the delay, and said), over the last 5 minutes, hour or day;
+322 ms at worst in the last 5 min”, `metrics.words`; catch-ups of missed runs are left out of
+the delay, and said), over the last 5 minutes, hour or day;
 every axis names its unit, and the counts' and delays' axes start at a labelled 0. The day is
 one point a minute, and says so: runs stay whole there (the runs started in the minute, the
 most in flight at once), where a minute's mean read "0.3 running".
