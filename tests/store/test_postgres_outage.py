@@ -100,6 +100,9 @@ def test_an_outage_stalls_once_holds_the_writes_and_catches_up(
     assert len(errors) == 1, [r.getMessage() for r in errors]
     assert pg_store.name in errors[0].getMessage()
     assert "cannot be reached" in errors[0].getMessage()
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    for step in ("lease on the store lapsed", "who leads it"):  # the leader's own, each once
+        assert len([w for w in warned if step in w]) <= 1, warned
     assert not [r for r in caplog.records if r.exc_info], "no traceback while the server is away"
     said = caplog.text + "".join(n.message for n in events.of(Notification))
     assert PASSWORD not in said
