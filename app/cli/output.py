@@ -219,9 +219,25 @@ def last_run_text(run: dict[str, Any]) -> str:
     """"timed_out, started 05:27:32, ended 05:27:37 (run 8)": it read "timed_out at 05:27:28",
     the time the run was due, which is not when it ran."""
     when = (f"started {local(run['started_at'])}" if run["started_at"]
-            else f"due {local(run['scheduled_for'])}")
+            else f"due {local(run.get('due_at') or run['scheduled_for'])}")
     ended = f", ended {local(run['finished_at'])}" if run["finished_at"] else ""
     return f"{run['status']}, {when}{ended} (run {run['id']})"
+
+
+def _next_run(t: dict[str, Any]) -> str:
+    """"2026-12-07 22:44:07 (retry: run 2), then 2026-12-07 22:48:09": a retry waiting out its
+    delay runs before the schedule's next fire (`next_due`)."""
+    from app.core.next_due import next_due
+
+    last = t["last_run"]
+    retrying = last is not None and last["status"] == "retrying" and last.get("due_at")
+    scheduled = datetime.fromisoformat(t["next_run_at"]) if t["next_run_at"] else None
+    due = datetime.fromisoformat(last["due_at"]) if retrying else None
+    when, retry = next_due(scheduled, due)
+    if not retry:
+        return local(t["next_run_at"])
+    then = f", then {local(scheduled)}" if scheduled is not None else ""
+    return f"{local(when)} (retry: run {last['id']}){then}"
 
 
 def _value(text: str) -> str:
@@ -239,7 +255,7 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
     fields = [
         ("id", str(t["id"])), ("name", t["name"]), ("enabled", "yes" if t["enabled"] else "no"),
         ("schedule", t["schedule_text"]), ("time zone", t["timezone"]),
-        ("next run", local(t["next_run_at"])),
+        ("next run", _next_run(t)),
         ("last run", last_run_text(last) if last else "-"),
         *_window(t),
         *_action(t["action"]),

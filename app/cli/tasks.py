@@ -14,6 +14,7 @@ from app.cli.output import local_times, print_json, show_task, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import NO_ENGINE, engine_running, open_store, service, stop_left_behind
 from app.core.errors import InUseError, NotFoundError, ValidationError
+from app.core.next_due import next_due
 from app.core.schedule import describe
 from app.store import task_rows
 
@@ -154,12 +155,15 @@ def _list(args: argparse.Namespace) -> int:
     by_priority = args.sort == "priority"  # highest first, as they start, with the column
     with store.read():
         listed = task_rows.lines(search=args.search, sort=args.sort, descending=by_priority)
+    nexts = [next_due(t.next_run_at, t.retry_due) for t in listed]
     table(["ID", "NAME", "ON", *(["PRIORITY"] if by_priority else []), "SCHEDULE", "NEXT RUN",
            "LAST RUN"], [
         [str(t.id), t.name, "yes" if t.enabled else "no",
          *([str(t.priority)] if by_priority else []),
-         describe(t.schedule, t.timezone, start=t.anchor), at, t.last_status or "-"]
-        for t, at in zip(listed, local_times([t.next_run_at for t in listed]), strict=True)])
+         describe(t.schedule, t.timezone, start=t.anchor), at + (" (retry)" if retry else ""),
+         t.last_status or "-"]
+        for t, at, retry in zip(listed, local_times([when for when, _ in nexts]),
+                                [retry for _, retry in nexts], strict=True)])
     return EXIT_OK
 
 

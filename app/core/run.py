@@ -14,7 +14,7 @@ from app.core.rules import HELD_TAIL
 @dataclass(frozen=True, slots=True)
 class Run:
     """One attempt of one fire of a task. (Without a docstring, @dataclass writes one from
-    the signature of its 19 fields, through `inspect`, in every process that loads it.)"""
+    the signature of its 20 fields, through `inspect`, in every process that loads it.)"""
 
     id: int
     task_id: int
@@ -35,6 +35,7 @@ class Run:
     celery_id: str | None = None  # the Celery task id of a run sent to a worker
     checkpoint: Any = None  # the state its action saved last (JSON; secrets as `***`)
     retried_as: int | None = None  # the retry claimed after this failed attempt, if any
+    due_at: datetime | None = None  # a retry waiting out its delay starts no earlier than this
 
     @property
     def shown_status(self) -> str:
@@ -82,6 +83,7 @@ class Run:
             "cancel_requested": self.cancel_requested,
             "celery_id": self.celery_id,
             "checkpoint": self.checkpoint,
+            "due_at": iso(self.due_at),
         }
 
 

@@ -50,7 +50,8 @@ _COLUMNS = (RunRow.id, RunRow.task, RunRow.status, RunRow.attempt, RunRow.schedu
             RunRow.trigger, RunRow.queued_at, RunRow.started_at, RunRow.finished_at,
             RunRow.exit_code, RunRow.error, RunRow.lateness_ms, RunRow.reason,
             RunRow.parent_run, RunRow.cancel_requested, RunRow.celery_id, RunRow.checkpoint,
-            pw.Case(None, [(_FAILED, _retries(first=True))], None).alias("retried_as"))
+            pw.Case(None, [(_FAILED, _retries(first=True))], None).alias("retried_as"),
+            RunRow.due_at)
 
 
 def _among(ids: Iterable[int]) -> pw.SQL:
@@ -176,12 +177,14 @@ def latest_runs(task_ids: Iterable[int]) -> dict[int, Run]:
         RunRow.id.in_(_newest(ids))))}
 
 
-def latest_statuses(task_ids: list[int]) -> dict[int, str]:
-    """The status of each task's newest run (by id), and nothing else of it."""
+def latest_statuses(task_ids: list[int]) -> dict[int, tuple[str, datetime | None]]:
+    """The status of each task's newest run (by id), and when it is due where it is a retry
+    waiting out its delay (else None); nothing else of it."""
     if not task_ids:
         return {}
-    return dict(RunRow.select(RunRow.task, RunRow.status)
-                .where(RunRow.id.in_(_newest(task_ids))).tuples())
+    return {task: (status, due if status == "retrying" else None) for task, status, due in
+            RunRow.select(RunRow.task, RunRow.status, RunRow.due_at)
+            .where(RunRow.id.in_(_newest(task_ids))).tuples()}
 
 
 def insert(task_id: int, scheduled_for: datetime, *, status: str, trigger: str, now: datetime,

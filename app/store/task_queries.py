@@ -240,9 +240,15 @@ def schedulable_ids(involved: set[int] | None) -> list[int]:
 
 
 def next_fire() -> datetime | None:
-    """The earliest next run of any enabled task."""
-    return _stored_time(TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
+    """The earliest next run of any enabled task: a fire of its schedule, or a retry waiting
+    out its delay (app/core/next_due.py: the status bar said the next fire hours on while a
+    retry was due within the hour)."""
+    fire = _stored_time(TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
                         .where(_scheduled()).scalar())
+    retry = _stored_time(RunRow.select(pw.fn.MIN(RunRow.due_at))
+                         .join(TaskRow, on=(RunRow.task == TaskRow.id))
+                         .where((RunRow.status == "retrying") & TaskRow.enabled).scalar())
+    return min((t for t in (fire, retry) if t is not None), default=None)
 
 
 def scheduled() -> tuple[int, str | None, datetime | None]:

@@ -181,6 +181,7 @@ class TaskLine(NamedTuple):
     timezone: str
     next_run_at: datetime | None
     last_status: str | None  # its newest run's
+    retry_due: datetime | None  # ... when that run is a retry waiting out its delay
     anchor: datetime | None  # where its intervals and calendar steps count from (Task.anchor)
     priority: int
 
@@ -201,8 +202,9 @@ def lines(**filters: Any) -> list[TaskLine]:
         try:
             parsed = stored_schedule(kind, schedule, chains.get(task_id, NO_EDGES))
             anchor = stored_time(start or made) if parsed.anchored else None  # (words need it)
+            status, due = last.get(task_id, (None, None))
             out.append(TaskLine(task_id, name, bool(enabled), parsed, timezone,
-                                stored_time(next_run_at), last.get(task_id), anchor, pri))
+                                stored_time(next_run_at), status, due, anchor, pri))
         except UNREADABLE as exc:
             left_out(rec, exc)
     return out

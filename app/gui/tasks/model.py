@@ -10,8 +10,10 @@ deleted elsewhere bring a refresh of the loaded window, applied as row inserts/r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from app.core.next_due import next_due
 from app.core.run import result_note
 from app.core.task import Task
 from app.engine.events import RunChanged
@@ -37,6 +39,12 @@ def after_words(upstreams: tuple[str, ...]) -> str:
     if len(upstreams) <= 2:
         return "after " + " and ".join(upstreams)
     return f"after {upstreams[0]} and {len(upstreams) - 1} more"
+
+
+def _retry_due(task: Task) -> datetime | None:
+    """When its newest run falls due, where that is a retry waiting out its delay."""
+    run = task.last_run
+    return run.due_at if run is not None and run.status == "retrying" else None
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,9 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
         if column == NEXT_RUN:
             if not task.spec.enabled:
                 return "paused"
+            when, retry = next_due(task.next_run_at, _retry_due(task))
+            if retry:
+                return f"{display.when(when)} (retry)"
             if task.next_run_at is None:
                 schedule = task.spec.schedule
                 if schedule.kind == "after":
@@ -190,8 +201,16 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
             if task.spec.tags:
                 lines.append("Tags: " + ", ".join(task.spec.tags))
             return "\n".join(lines)
-        if column == NEXT_RUN and task.next_run_at is not None:
-            return f"{display.full_time(task.next_run_at)}\n{display.relative(task.next_run_at)}"
+        if column == NEXT_RUN and task.spec.enabled:
+            when, retry = next_due(task.next_run_at, _retry_due(task))
+            if when is None:
+                return ""
+            said = f"{display.full_time(when)}\n{display.relative(when)}"
+            if retry:
+                said += f"\nA retry (run {task.last_run.id}, attempt {task.last_run.attempt})"
+                if task.next_run_at is not None:
+                    said += f"; then as scheduled, {display.full_time(task.next_run_at)}"
+            return said
         if column == LAST_RUN and task.last_run is not None:
             run = task.last_run
             parts = [f"Run {run.id}: {display.status_words(run.status)}",

@@ -1,0 +1,17 @@
+"""What a task runs next, as the task table, `tickwork task list` and `task show` say it: a
+retry waiting out its delay comes before the schedule's next fire when it falls due first —
+a task whose run failed at 22:41 with a retry due at 22:42 read "next run 22:46" (its
+schedule's), and `task show` said the retry was "due" at the time of the fire it retries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def next_due(next_run_at: datetime | None,
+             retry_due: datetime | None) -> tuple[datetime | None, bool]:
+    """When the task runs next, and whether that is its retry (`retry_due`: when its newest
+    run, a retry waiting out its delay, falls due; None when there is none)."""
+    if retry_due is not None and (next_run_at is None or retry_due <= next_run_at):
+        return retry_due, True
+    return next_run_at, False

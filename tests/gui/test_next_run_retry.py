@@ -1,0 +1,45 @@
+"""A task whose run failed and waits out its retry delay shows that retry as its Next run,
+marked "(retry)", where the table said the schedule's next fire (hours later) while the retry
+was due within the hour; its tooltip says which run it retries and when the schedule's fire
+follows; the status bar's "Next:" says it too. Run by F5 in the window, failed by the
+window's own engine."""
+
+from __future__ import annotations
+
+from app.core.task import ACTIVE_STATUSES
+from app.gui.qt import QApplication, Qt
+from app.gui.tasks.model import NEXT_RUN
+from app.gui.widgets import display
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+
+
+def test_a_retry_waiting_out_its_delay_is_the_next_run(gui: Gui, qtbot: object) -> None:
+    s = gui.service
+    s.create_task(command_task("Flaky upload", action={"kind": "command", "argv": ["false"]},
+                               schedule={"kind": "interval", "seconds": 7200},
+                               retries=1, retry_delay=3600))
+    window = gui.window
+    window.resize(1100, 600)
+    table = window.tasks_view.table
+    model = window.tasks_model
+    gui.wait_until(lambda: model.rowCount() == 1)
+    table.selectRow(0)
+    window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is window)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_F5)  # type: ignore[attr-defined]  # Run now
+
+    cell = model.index(0, NEXT_RUN)
+    gui.wait_until(lambda: str(cell.data()).endswith("(retry)"), 20)
+    task = s.get_task("Flaky upload")
+    retry = task.last_run
+    assert retry.status == "retrying" and retry.status in ACTIVE_STATUSES
+    assert retry.due_at is not None and retry.due_at < task.next_run_at
+    assert cell.data() == f"{display.when(retry.due_at)} (retry)"
+    tip = cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert f"A retry (run {retry.id}, attempt 2)" in tip, tip
+    assert f"then as scheduled, {display.full_time(task.next_run_at)}" in tip, tip
+    # the status bar's next run is the retry's too (it said the schedule's, two hours on)
+    gui.wait_until(lambda: window.status.next_fire.text().startswith(
+        f"Next: {display.when(retry.due_at)} (in "))
+    window.grab().save(str(SCREENSHOTS / "tasks-next-run-retry.png"))
