@@ -2,7 +2,8 @@
 days the engine's play reached read “1,440 after upstream, 720 planned”, and the days past
 it (their fires counted from the schedules) “2,160 planned”, as if Build and Report had
 become scheduled tasks; the day at the boundary mixed both. Counted fires of a task that
-runs after an upstream now read “after upstream” too, so every day says the same. The clock
+runs after an upstream now read as the played ones, so every day says the same (“after
+other tasks”: Build runs after Fetch, Report after Build; the day list names them). The clock
 is pinned (Thu 3 Dec 2026 11:20); local days are UTC days."""
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from tests.gui.test_calendar_forecast_shown import _open_calendar
 __all__ = ["utc_local_time"]  # (a fixture)
 
 
-def test_counted_chain_fires_read_after_upstream(gui_factory: Any, utc_local_time: None) -> None:
+def test_counted_chain_fires_read_as_the_played_ones(gui_factory: Any,
+                                                     utc_local_time: None) -> None:
     gui = gui_factory(engine=False)
     fetch_build_report(gui.service, NOW - timedelta(minutes=1), NOW)
     view = _open_calendar(gui, "month", NOW)
@@ -31,10 +33,10 @@ def test_counted_chain_fires_read_after_upstream(gui_factory: Any, utc_local_tim
     late = date(2026, 12, 20)  # well past where the fires are listed
     assert late in grid.summed
     lines = {words: n for _key, words, n in grid.busy_lines(late)}
-    assert lines == {"after upstream": 1440, "planned": 720}, lines
+    assert lines == {"after other tasks": 1440, "planned": 720}, lines
     early = date(2026, 12, 4)  # played through the dispatcher, fire by fire
     early_lines = {words: n for _key, words, n in grid.busy_lines(early)}
-    assert early_lines == {"after upstream": 1440, "planned": 720}, early_lines
+    assert early_lines == {"after other tasks": 1440, "planned": 720}, early_lines
     assert grid.grab().save(str(SCREENSHOTS / "calendar-chain-counted.png"))
     cell = grid.cells[late]
     gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=cell.center().toPoint())
@@ -42,5 +44,5 @@ def test_counted_chain_fires_read_after_upstream(gui_factory: Any, utc_local_tim
     dialog = view.day_list
     gui.wait_until(lambda: dialog.model.rowCount() > 0)
     whats = {str(dialog.model.index(r, 2).data()) for r in range(dialog.model.rowCount())}
-    assert whats == {"planned", "after upstream"}, whats
+    assert whats == {"planned", "after Fetch", "after Build"}, whats
     dialog.close()

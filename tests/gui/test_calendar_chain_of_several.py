@@ -36,9 +36,9 @@ def test_a_chain_after_several_tasks_is_said_not_counted_past_the_listing(
     assert data is not None and data.capped, "the play stops before the month's end"
     early, late = date(2026, 12, 5), date(2026, 12, 20)  # listed; past the listing
     assert dict((w, n) for _k, w, n in grid.busy_lines(early)) == {
-        "planned": 289, "after upstream": 289}  # Fetch's 288, Nightly; Build's 288, Both
+        "planned": 289, "after other tasks": 289}  # Fetch's 288, Nightly; Build's 288, Both
     assert dict((w, n) for _k, w, n in grid.busy_lines(late)) == {
-        "planned": 289, "after upstream": 288}  # Both's run is not in it
+        "planned": 289, "after Fetch": 288}  # Both's run is not in it: Build's only
     footer = view.status.text()
     assert footer.endswith(" · tasks that run after several others are counted only as "
                            "listed: “Both” until 2026-12-11 02:00:00 UTC"), footer

@@ -47,7 +47,7 @@ def test_typing_a_name_among_many_folds_only_what_is_typed(gui: Gui, qtbot: Any,
     names.input.completer().popup().hide()
     qtbot.wait(300)  # the form checks what is typed once the typing pauses (150 ms)
     gui.quiet()
-    assert "no task has this name yet" in names.pending_note.text()
+    assert "No task named “TASK 00012”" in names.error.text()
     qtbot.keyClicks(names.input, "3")
     qtbot.wait(300)
     gui.quiet()

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from app.gui.background import Background
 from app.gui.calendar.boxes import entry_colour
 from app.gui.calendar.data import DayEntries, Entry, read_day
-from app.gui.calendar.words import KIND_WORDS, entry_key
+from app.gui.calendar.words import entry_key, kind_words
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -79,7 +79,7 @@ class DayListModel(QAbstractTableModel):
             if col == 1:
                 return e.task_name
             if col == 2:
-                return (KIND_WORDS.get(e.kind, e.kind) if e.predicted
+                return (kind_words(e) if e.predicted
                         else f"run {e.run_id} {display.status_words(e.status)}")
             if col == 3:  # a prediction with no history to go by: nothing (it read “≈ —”)
                 if e.predicted:

@@ -76,6 +76,7 @@ class Entry:
     run_id: int | None = None
     one_shot: bool = False  # a one-shot task's prediction: can be dragged to reschedule
     reason: str | None = None
+    after: tuple[str, ...] = ()  # a chain prediction's: the tasks it runs after
 
     @property
     def predicted(self) -> bool:
@@ -90,6 +91,8 @@ class Entry:
 class Day:
     past: Counter[str] = field(default_factory=Counter)  # run status -> count
     future: Counter[str] = field(default_factory=Counter)  # prediction kind -> count
+    # of the "chain" predictions, how many by the tasks they run after (a task's `after`)
+    chained: Counter[tuple[str, ...]] = field(default_factory=Counter)
     entries: list[Entry] = field(default_factory=list)  # the first ones, in time order
     busiest: list[tuple[str, int]] = field(default_factory=list)  # task name, predicted fires
     # predicted fires per hour from midnight, for a week or day with more than it lists

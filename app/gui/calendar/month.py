@@ -19,7 +19,14 @@ from datetime import date, datetime, timedelta
 from app.gui.calendar.boxes import paint_entry
 from app.gui.calendar.data import BUSY, Entry
 from app.gui.calendar.paint import CalendarGrid, Hit
-from app.gui.calendar.words import KIND_WORDS, MORE, busiest_lines, summary
+from app.gui.calendar.words import (
+    MORE,
+    busiest_lines,
+    chain_detail,
+    counts_said,
+    is_prediction,
+    summary,
+)
 from app.gui.qt import (
     QColor,
     QFont,
@@ -222,7 +229,7 @@ class MonthGrid(CalendarGrid):
             else:  # a run's dot filled, a prediction's hollow (as its box is dashed)
                 text = f"{n:,} {words}"
                 self._dot(p, QRectF(cell.left() + 6, y + line / 2 - 4, 8, 8),
-                          display.status_colour(key, dark), words in KIND_WORDS.values())
+                          display.status_colour(key, dark), is_prediction(words))
             text = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
                                               int(at.width() - 2))
             p.drawText(at, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
@@ -376,9 +383,8 @@ class MonthGrid(CalendarGrid):
         if hit.kind != "day":
             return f"{d:%a} {d.day} {d:%b}: {self._total(d)}"
         assert self.data is not None
-        lines = summary(self.data.day(d), 99)  # (fewer statuses and kinds than that)
-        said = ", ".join(f"{n:,} {words}" for _key, words, n in lines)
-        counts = f"{self._total(d)} ({said})" if lines else "no runs or predictions"
+        said = counts_said(self.data.day(d))
+        counts = f"{self._total(d)} ({said})" if said else "no runs or predictions"
         return f"{d:%a} {d.day} {d:%b}: {counts}"
 
     def opens(self, hit: Hit) -> str:
@@ -388,7 +394,7 @@ class MonthGrid(CalendarGrid):
         """A summed day's counts all said, when of more than one kind (its lines may end in
         “+3 more”)."""
         assert self.data is not None
-        lines = summary(self.data.day(hit.day), 99)  # (fewer statuses and kinds than that)
-        said = ", ".join(f"{n:,} {words}" for _key, words, n in lines)
-        counts = f" ({said})" if hit.day in self.summed and len(lines) > 1 else ""
+        said = counts_said(day := self.data.day(hit.day))  # (what chains run after too)
+        several = len(summary(day, 99)) > 1 or bool(chain_detail(day))
+        counts = f" ({said})" if hit.day in self.summed and several else ""
         return f"{self._total(hit.day)}{counts}: click for the list"

@@ -41,32 +41,21 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from app.core.task import Task
-from app.engine.fires import FiresFrom
 from app.engine.forecast import Forecast
 from app.engine.occurrence import Occurrence
 from app.engine.simulate import PER_TASK
 from app.engine.world import World
+from app.gui.calendar.groups import BUSIEST, Group, add_counts
 from app.gui.calendar.kept import Kept, Window
 from app.gui.calendar.model import CalendarData, Entry, day_start
 
 if TYPE_CHECKING:
     from app.service import Service
     from app.store.database import Store
-
-BUSIEST: Final = 3  # tasks named per day
-
-
-@dataclass(slots=True)
-class _Group:
-    """Lone tasks that fire alike (same schedule key and next fire): counted once."""
-
-    fires: FiresFrom
-    tasks: list[Task]
 
 
 class Predictions(Kept):
@@ -145,6 +134,7 @@ class _Read:
             data.predicted_until = listing[-1].fire_at
         per_task: dict[date, Counter[int]] = {w.day: Counter() for w in self.windows}
         names = {t.id: t.name for t in world.tasks}
+        self.after = {t.id: t.spec.schedule.after for t in world.tasks}  # (a chain's upstreams)
         late: dict[date, list[Entry]] = {w.day: [] for w in self.windows}
         self.played_at: dict[date, list[float]] = {w.day: [] for w in self.windows}
         self._played(listing, per_task, late)
@@ -155,14 +145,15 @@ class _Read:
                                    wanted) for cut, tasks in cuts.items()}
         windows = self.windows
         totals = [0] * len(windows)
-        chained = [0] * len(windows)  # of those, chain tasks' (“after upstream”, as played)
+        chained: list[Counter[tuple[str, ...]]] = [Counter() for _ in windows]  # of those,
+        # chain tasks', by their upstreams (“after Fetch”, as played)
         top: list[list[tuple[int, int]]] = [[] for _ in windows]  # (fires, group index)
-        counted: list[tuple[_Group, list[int]]] = []  # lone groups (they list their fires)
-        ranked: list[_Group] = []  # every group counted, by index in `top`
+        counted: list[tuple[Group, list[int]]] = []  # lone groups (they list their fires)
+        ranked: list[Group] = []  # every group counted, by index in `top`
         kept_counts = self.kept.day_counts(windows)
         for group in groups.values():
             counts = self.kept.counts(kept_counts, group.fires, windows)
-            self._add(group, counts, totals, chained, top, ranked)
+            add_counts(group, counts, totals, chained, top, ranked)
             counted.append((group, counts))
         beyond_total: Counter[int] = Counter()  # fires counted past each task's cut
         for cut, cut_groups in after.items():
@@ -173,7 +164,7 @@ class _Read:
                 counts = [0 if w.hi <= cut else n for w, n in zip(
                     beyond, self.kept.counts(kept_beyond, group.fires, beyond),
                     strict=True)]
-                self._add(group, counts, totals, chained, top, ranked)
+                add_counts(group, counts, totals, chained, top, ranked)
                 for task in group.tasks:
                     beyond_total[task.id] += sum(counts)
         data.capped = sorted(((names[t], datetime.fromtimestamp(cut, UTC).astimezone())
@@ -185,9 +176,10 @@ class _Read:
                                 if wanted is None or t.id in wanted)
         for i, window in enumerate(windows):
             day = data.days[window.day]
-            day.future["fire"] += totals[i] - chained[i]
+            day.future["fire"] += totals[i] - chained[i].total()
             if chained[i]:  # (past the listing they read “planned”, before it not)
-                day.future["chain"] += chained[i]
+                day.future["chain"] += chained[i].total()
+                day.chained += chained[i]
             busy = per_task[window.day]
             for n, g in top[i]:
                 for task in ranked[g].tasks[:BUSIEST]:
@@ -200,27 +192,8 @@ class _Read:
                 if data.period.mode != "month" and listed < sum(day.future.values()):
                     day.hours = self._hours(window, [g for g, _n in lone], after)
 
-    @staticmethod
-    def _add(group: _Group, counts: list[int], totals: list[int], chained: list[int],
-             top: list[list[tuple[int, int]]], ranked: list[_Group]) -> None:
-        """A group's counts into the days' totals (its chain tasks' also in `chained`) and
-        their busiest groups."""
-        many = len(group.tasks)
-        after = sum(1 for task in group.tasks if task.spec.schedule.kind == "after")
-        index = len(ranked)
-        ranked.append(group)
-        for i, n in enumerate(counts):
-            if n:
-                totals[i] += n * many
-                chained[i] += n * after
-                best = top[i]
-                if len(best) < BUSIEST or n > best[-1][0]:
-                    best.append((n, index))
-                    best.sort(key=lambda b: -b[0])
-                    del best[BUSIEST:]
-
-    def _hours(self, window: Window, lone: list[_Group],
-               after: dict[float, dict[tuple[int, float], _Group]]) -> list[int]:
+    def _hours(self, window: Window, lone: list[Group],
+               after: dict[float, dict[tuple[int, float], Group]]) -> list[int]:
         """A day's predicted fires per hour from its midnight (as the time grid draws it),
         for a day with more than it lists."""
         midnight = day_start(window.day).timestamp()
@@ -255,6 +228,9 @@ class _Read:
                 continue
             when = windows[i].day
             data.days[when].future[occ.kind] += 1
+            after = self.after.get(occ.task_id, ()) if occ.kind == "chain" else ()
+            if after:
+                data.days[when].chained[after] += 1
             per_task[when][occ.task_id] += 1
             self.played_at[when].append(ts)
             if len(late[when]) < self.per_day:
@@ -263,7 +239,7 @@ class _Read:
                 late[when].append(Entry(occ.kind, occ.task_id, occ.task_name,
                                         occ.fire_at.astimezone(), occ.expected_duration_s,
                                         "scheduled", None, occ.task_id in self.one_shot,
-                                        occ.reason))
+                                        occ.reason, after))
 
     @staticmethod
     def _cuts(listing: list[Occurrence], played: list[Task],
@@ -323,10 +299,10 @@ class _Read:
     # -- counted fires -------------------------------------------------------------------
 
     def _groups(self, tasks: list[tuple[Task, Any]],
-                wanted: set[int] | None) -> dict[tuple[int, float], _Group]:
+                wanted: set[int] | None) -> dict[tuple[int, float], Group]:
         """Tasks by what their fires depend on (with their next fire: a datetime, or the
         task whose fires they follow and its next fire), each group's fires counted once."""
-        groups: dict[tuple[int, float], _Group] = {}
+        groups: dict[tuple[int, float], Group] = {}
         for task, origin in tasks:
             if origin is None or (wanted is not None and task.id not in wanted):
                 continue
@@ -334,7 +310,7 @@ class _Read:
             fires = self.kept.fires_of(self.kept.schedule_number(source), source, first)
             group = groups.get(fires.key)
             if group is None:
-                group = groups[fires.key] = _Group(fires, [])
+                group = groups[fires.key] = Group(fires, [])
             group.tasks.append(task)
         return groups
 
@@ -360,7 +336,7 @@ class _Read:
                                  task.id in self.one_shot, reason))
         return out
 
-    def _entries(self, window: Window, counted: list[tuple[_Group, int]],
+    def _entries(self, window: Window, counted: list[tuple[Group, int]],
                  early: list[Entry], late: dict[date, list[Entry]]) -> list[Entry]:
         """The day's first `per_day` predictions in time order: the dispatcher's listing
         and catch-ups first at equal times, then lone fires."""

@@ -7,20 +7,57 @@ from collections import Counter
 from datetime import datetime
 
 from app.gui.calendar.model import Day, Entry
+from app.gui.tasks.chain import after_words
 from app.gui.widgets import display
 from app.gui.widgets.display import clock
 
 KIND_COLOURS = {"fire": "running", "chain": "queued", "catch_up": "retrying",
                 "delayed": "interrupted", "skipped": "skipped"}
-KIND_WORDS = {"fire": "planned", "chain": "after upstream", "catch_up": "catch-up",
+KIND_WORDS = {"fire": "planned", "chain": "after other tasks", "catch_up": "catch-up",
               "delayed": "delayed", "skipped": "will be skipped"}
+
+
+def kind_words(entry: Entry) -> str:
+    """What a prediction is: "planned", …, a chain task's named by what it runs after as
+    the task table says it ("after Nightly backup": it read "after upstream")."""
+    if entry.kind == "chain" and entry.after:
+        return after_words(entry.after)
+    return KIND_WORDS.get(entry.kind, entry.kind)
+
+
+def chain_words(day: Day) -> str:
+    """A day's chain predictions in a line: after the one upstream (or set of them) they
+    all wait for, named, else "after other tasks" (the names: `chain_detail`)."""
+    return after_words(next(iter(day.chained))) if len(day.chained) == 1 \
+        else KIND_WORDS["chain"]
+
+
+def chain_detail(day: Day) -> str:
+    """Of a day's chain predictions after several tasks, how many after which ("720 after
+    Fetch, 720 after Build"), for its tooltip and its words; "" when its line names them."""
+    if len(day.chained) < 2:
+        return ""
+    return ", ".join(f"{n:,} {after_words(ups)}" for ups, n in day.chained.most_common())
+
+
+def is_prediction(words: str) -> bool:
+    """Are these a day's line's words of predictions (a hollow dot), not of runs?"""
+    return words in KIND_WORDS.values() or words.startswith("after ")
+
+
+def counts_said(day: Day) -> str:
+    """A day's counts by status and kind in one line, the tasks its chain predictions run
+    after named where its line cannot ("1,440 after other tasks (720 after Fetch, …)")."""
+    detail = chain_detail(day)
+    return ", ".join(f"{n:,} {words}" + (f" ({detail})" if detail and words == KIND_WORDS[
+        "chain"] else "") for _key, words, n in summary(day, 99))  # (fewer kinds than that)
 
 
 def describe(entry: Entry) -> str:
     """One line for a tooltip or a list: what, when, how long."""
     at = display.full_time(entry.start)
     if entry.predicted:
-        what = KIND_WORDS.get(entry.kind, entry.kind)
+        what = kind_words(entry)
         length = (f", about {display.duration(entry.duration_s)}" if entry.duration_s
                   else "")
         reason = f" — {entry.reason}" if entry.reason else ""
@@ -82,7 +119,8 @@ def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
     unsaid: a day's “504” over lines making 502. A count of none is no line (“0 planned”
     took the line of a day's retried attempts)."""
     past = [(status, display.status_words(status), n) for status, n in by_concern(day.past)]
-    future = [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
+    future = [(KIND_COLOURS.get(kind, "running"),
+               chain_words(day) if kind == "chain" else KIND_WORDS.get(kind, kind), n)
               for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1]) if n]
     if len(past) + len(future) <= room:
         return past + future

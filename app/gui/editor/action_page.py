@@ -18,11 +18,12 @@ from app.core import fields
 from app.core.commandline import closed_quotes, shell_syntax
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import FitStack, ShellHint
+from app.gui.editor.widgets import FitStack, ShellHint, align_labels
 from app.gui.qt import (
     QButtonGroup,
     QCheckBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -116,6 +117,7 @@ class ActionPage(Page):
                                      "exist")
         self.skip_checks.setToolTip("Store the task anyway: they will exist when it runs")
         self.form.addRow("", self.skip_checks)
+        align_labels(self.form, cform, pform)  # one column of fields, whichever kind shows
 
         self.is_command.toggled.connect(self._on_kind_toggled)
         for signal in (self.command.textChanged, self.target.textChanged,
@@ -142,9 +144,7 @@ class ActionPage(Page):
         self.shell.setChecked(True)
         self.command.setFocus()
 
-    def _subform(self, page: QWidget) -> Any:
-        from app.gui.qt import QFormLayout
-
+    def _subform(self, page: QWidget) -> QFormLayout:
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
         return form

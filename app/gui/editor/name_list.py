@@ -29,9 +29,10 @@ class NameList(QWidget):
     """Task names picked from the store's tasks, in order, each shown with a Remove button.
 
     Type a name (the completer offers the tasks there are) and press Add or Enter; picking a
-    completion adds it at once. A name no task has is refused under the field and stays
-    there to be corrected, never silently dropped. Text left in the field when the task is
-    saved still counts (`names()`), so nothing typed is lost.
+    completion adds it at once, and so does Enter while the completer shows one name only.
+    A name no task has is said under the field in red as it is typed, in the words beside
+    Save, and stays there to be corrected, never silently dropped. Text left in the field
+    when the task is saved still counts (`names()`), so nothing typed is lost.
     """
 
     changed = Signal()
@@ -41,7 +42,6 @@ class NameList(QWidget):
         self._known: set[str] | None = None  # None until the store's names have arrived
         self._folded: Folded = {}  # the store's names by folded form
         self._itself: str | None = None  # the edited task's own name (not in _known)
-        self._unknown_note = False  # the note says what is typed is no task's name
         self._items: list[str] = []
         self._remove_buttons: dict[str, QPushButton] = {}
         layout = QVBoxLayout(self)
@@ -75,7 +75,7 @@ class NameList(QWidget):
         self._rows.setSpacing(2)
         layout.addWidget(self._rows_box)
         self.add_button.clicked.connect(self._on_add_clicked)
-        self.input.returnPressed.connect(self._on_add_clicked)
+        self.input.returnPressed.connect(self._on_input_return_pressed)
         self.input.setProperty("enter_adds", True)  # (its Enter is its own: saving.Pending)
         self.input.textEdited.connect(self._on_input_edited)
 
@@ -107,18 +107,17 @@ class NameList(QWidget):
     def _is_itself(self, typed: str) -> bool:
         return self._itself is not None and fold(typed) == fold(self._itself)
 
-    def _refusal(self, refused: list[str], *, typing: bool = False) -> str:
-        """Why these names cannot be listed: no task has them (gently while `typing`: a
-        name half typed), or one is this task's own (no more typing makes that right)."""
+    def task_named(self, typed: str) -> str | None:
+        """The task `typed` names, as it is named (None: no task, or this one)."""
+        return None if self._is_itself(typed) else self._canonical(typed)
+
+    def _refusal(self, refused: list[str]) -> str:
+        """Why these names cannot be listed: no task has them, or one is this task's own;
+        in the words the dialog says beside Save (a name half typed was said there in red
+        and under the field in grey, "keep typing": two ways for one fault)."""
         own = [curly(n) for n in refused if self._is_itself(n)]
         others = [n for n in refused if not self._is_itself(n)]
-        said = []
-        if others and typing:
-            names = "this name" if len(others) == 1 else "these names"
-            said.append(f"{', '.join(curly(n) for n in others)}: no task has {names} yet — "
-                        "keep typing, or pick one from the list")
-        elif others:
-            said.append(no_task_named(", ".join(curly(n) for n in others)))
+        said = [no_task_named(", ".join(curly(n) for n in others))] if others else []
         return "; ".join(said + [itself_named(n) for n in own[:1]])
 
     def _on_completer_activated(self, text: str) -> None:
@@ -126,9 +125,19 @@ class NameList(QWidget):
         self._on_add_clicked()
 
     def _on_input_edited(self, _text: str) -> None:
-        self.error.clear_error()
         self._show_pending()
         self.changed.emit()
+
+    def _on_input_return_pressed(self) -> None:
+        """Enter: with one name showing in the completer's list for what is typed, that
+        name, as a completer takes its pick (Enter refused the half-typed name above it)."""
+        completer = self.input.completer()
+        popup, typed = completer.popup(), self._typed()
+        if popup is not None and popup.isVisible() and completer.completionCount() == 1 \
+                and len(typed) == 1 and self._canonical(typed[0]) is None:
+            completer.setCurrentRow(0)
+            self.input.setText(completer.currentCompletion())
+        self._on_add_clicked()
 
     def _typed(self) -> list[str]:
         """The names in the field (a comma between two)."""
@@ -137,25 +146,20 @@ class NameList(QWidget):
     def _pending(self) -> list[str]:
         return [n for n in self._typed() if n not in self._items]
 
-    @property
-    def says_unknown(self) -> bool:
-        """Its note says that what is typed is no task's name yet (so its page does not
-        say so in red while it is still being typed)."""
-        return self.pending_note.isVisibleTo(self) and self._unknown_note
-
     def _show_pending(self) -> None:
         """The list as it will be saved: "(none yet)" only when nothing is listed or typed,
-        and what is typed but not added said under it (not a name refused: its error says).
-        What is typed and no task's name (yet: a name half typed) is said gently, not red:
-        it said "is added when you save" above a red "unknown task"."""
-        pending = [] if self.error.has_error else self._pending()
+        and what is typed but not added said under it; what is typed and no task's name
+        (a name half typed, this task's own) is the field's error instead, in red, as any
+        field's (it said "is added when you save" above a red "unknown task")."""
+        unknown = [n for n in self._pending() if self._canonical(n) is None]
+        if unknown:
+            self.error.show_error(self._refusal(unknown))
+        else:
+            self.error.clear_error()
+        pending = [] if unknown else self._pending()
         self.empty.setVisible(not self._items and not pending)
         self.pending_note.setVisible(bool(pending))
-        unknown = [n for n in pending if self._canonical(n) is None]
-        self._unknown_note = bool(unknown)
-        if unknown:
-            self.pending_note.setText(self._refusal(unknown, typing=True))
-        elif pending:
+        if pending:
             quoted = ", ".join(f"“{n}”" for n in pending)
             verb, them = ("is", "it") if len(pending) == 1 else ("are", "them")
             self.pending_note.setText(f"{quoted}, typed above, {verb} added when you save "
@@ -169,12 +173,8 @@ class NameList(QWidget):
                 unknown.append(name)
             elif known not in self._items:
                 self._add_row(known)
-        if unknown:  # keep what could not be added in the field, to be corrected
-            self.input.setText(", ".join(unknown))
-            self.error.show_error(self._refusal(unknown))
-        else:
-            self.input.clear()
-            self.error.clear_error()
+        # keep what could not be added in the field, to be corrected (its error says why)
+        self.input.setText(", ".join(unknown))
         self._show_pending()
         self.changed.emit()
 

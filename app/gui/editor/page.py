@@ -262,4 +262,4 @@ def lead_label(form: QFormLayout, field: QWidget) -> None:
 
 def _says_so_itself(widget: QWidget) -> bool:
     """A name picker shows its own error for a name it refused."""
-    return isinstance(widget, NameList) and (widget.error.has_error or widget.says_unknown)
+    return isinstance(widget, NameList) and widget.error.has_error

@@ -40,7 +40,7 @@ from app.gui.editor.schedule_choices import (
     zone_box,
 )
 from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
-from app.gui.editor.schedule_preview import NONE, Preview, preview
+from app.gui.editor.schedule_preview import NONE, Preview, only_tasks, preview
 from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, UnitBox, align_boxes
 from app.gui.qt import (
     QComboBox,
@@ -385,7 +385,8 @@ class SchedulePage(Page):
 
     def update_preview(self, now: datetime | None = None) -> None:
         """Words and the next five fire times; errors go under the field they are about."""
-        shown = preview(self.schedule_json(), self.timezone.currentText().strip(),
+        shown = preview(only_tasks(self.schedule_json(), self.after.task_named),
+                        self.timezone.currentText().strip(),
                         self.start.wall(), self.end.wall(), now or self.clock(),
                         self.counted_from) if self.chosen() else Preview(NONE, NONE)
         self.words.setText(shown.words)

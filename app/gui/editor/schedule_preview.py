@@ -9,6 +9,7 @@ says its fires count from the moment it is saved."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, describe, next_fire_times, parse_timezone
+from app.gui.tasks.chain import after_words
 
 COUNT = 5  # fire times listed
 NONE = "—"
@@ -42,7 +44,9 @@ def preview(schedule: dict[str, Any], tz_name: str, start: datetime | None,
         return Preview(NONE, "", exc)
     anchor = _aware(start, tz) or counted_from or now  # a calendar step names its day
     words = describe(parsed, tz_name, start=anchor)  # as the task table and show do
-    if parsed.kind in ("manual", "after") or parsed.is_startup:
+    if parsed.kind == "after":  # its runs wait on theirs: named, as the task table does
+        return Preview(words, after_words(parsed.after))
+    if parsed.kind == "manual" or parsed.is_startup:
         return Preview(words, NONE)
     note = ""
     if parsed.anchored and start is None:
@@ -57,6 +61,21 @@ def preview(schedule: dict[str, Any], tz_name: str, start: datetime | None,
     if not times:
         return Preview(words, "never (no fire time ahead)", note=note)
     return Preview(words, "\n".join(_shown(t) for t in times), note=note)
+
+
+def only_tasks(schedule: dict[str, Any], named: Callable[[str], str | None]
+               ) -> dict[str, Any]:
+    """`schedule` (its JSON) with each "after" list's names only those of tasks there are,
+    as `named` names them: "Nig", half typed, read "After Nig succeeds" in the preview, a
+    task it would wait for."""
+    def counted(part: dict[str, Any]) -> dict[str, Any]:
+        if part.get("kind") != "after":
+            return part
+        return {**part, "tasks": [known for name in part.get("tasks", [])
+                                  if (known := named(name)) is not None]}
+    if schedule.get("kind") == "any":
+        return {**schedule, "schedules": [counted(p) for p in schedule["schedules"]]}
+    return counted(schedule)
 
 
 def _shown(at: datetime) -> str:

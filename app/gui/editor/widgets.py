@@ -13,6 +13,7 @@ from app.gui.qt import (
     QDate,
     QDateTime,
     QDateTimeEdit,
+    QFormLayout,
     QHBoxLayout,
     QPushButton,
     Qt,
@@ -267,6 +268,19 @@ def align_boxes(*edits: DateTimeEdit) -> None:
     boxes = [e.enabled_box for e in edits if e.enabled_box is not None]
     for box in boxes:
         box.setMinimumWidth(max(b.sizeHint().width() for b in boxes))
+
+
+def align_labels(*forms: QFormLayout) -> None:
+    """Forms shown one under the other (a page's, and the kind's in a stack below it) with
+    their labels as wide as the widest of them: their fields start at one x, as in one
+    form (each form placed its fields after its own widest label)."""
+    labels = [item.widget() for form in forms for row in range(form.rowCount())
+              if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None]
+    width = max((label.sizeHint().width() for label in labels if label is not None),
+                default=0)
+    for label in labels:
+        if label is not None:
+            label.setMinimumWidth(width)
 
 
 def _utc(moment: datetime) -> QDateTime:

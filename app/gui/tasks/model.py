@@ -20,6 +20,7 @@ from app.engine.events import RunChanged
 from app.gui.background import Background
 from app.gui.qt import QApplication, QFont, QObject, QPalette, Qt, Signal
 from app.gui.tasks import reads
+from app.gui.tasks.chain import after_words
 from app.gui.widgets import display
 from app.gui.widgets.paging import Index, PagedTableModel, Throttle
 from app.gui.widgets.tables import sort_indicator, store_sort
@@ -31,14 +32,6 @@ REFRESH_MS = 1000
 NAME, SCHEDULE, NEXT_RUN, LAST_RUN, PRIORITY, ENABLED = range(6)
 SORT_KEYS = {NAME: "name", SCHEDULE: "schedule", NEXT_RUN: "next_run_at",
              PRIORITY: "priority", ENABLED: "enabled"}
-
-
-def after_words(upstreams: tuple[str, ...]) -> str:
-    """A chain task's next run, named by the tasks it runs after: it read "after upstream"
-    (the code's word, not a person's) beside "After Nightly backup succeeds"."""
-    if len(upstreams) <= 2:
-        return "after " + " and ".join(upstreams)
-    return f"after {upstreams[0]} and {len(upstreams) - 1} more"
 
 
 def _retry_due(task: Task) -> datetime | None:
