@@ -9,6 +9,9 @@ run through updates (rows are updated in place, never reset by events).
 
 Cancel in the detail cancels the run through the service (`Cancels`, app/gui/runs/cancels.py).
 
+A click on the status bar's "failed today" lists today's failures and selects the newest,
+its detail and output shown (`show_failures_today`): the person clicked to see the failure.
+
 Signals:
     rerun_requested(int), open_task_requested(int): from the detail.
     message(str): something for the status bar (a cancel's outcome).
@@ -35,6 +38,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.runs import reads as run_reads
 from app.gui.runs.cancels import Cancels
 from app.gui.runs.detail import RunDetail
 from app.gui.runs.model import RESULT, RUN_COLUMNS, RUN_PRIORITY, RunTableModel
@@ -207,10 +211,21 @@ class RunsView(QWidget):
             self.load_names()
 
     def show_failures_today(self) -> None:
-        """Every task's runs that failed today (the status bar's failure count)."""
+        """Every task's runs that failed today (the status bar's failure count), the newest
+        selected, its detail and output shown, whatever the list is sorted by."""
         self.show_task(None)
         self.status.setCurrentIndex(self.status.findData(FINAL_FAILURE))
         self.period.setCurrentIndex(self.period.findData("today"))
+        asked = self.query()  # (its order is by id, newest first: the model keeps its own)
+        service = self.service
+
+        def found(runs: list[Run]) -> None:
+            # (not if the person changed the filters meanwhile); its row may be still to come
+            if runs and self.query() == asked and not self.select_run(runs[0].id, wait=True):
+                self.detail.show_run(runs[0])
+
+        self.background.run(lambda: run_reads.page(service, asked, 0, 1), found, owner=self,
+                            title="Cannot read today's failures")
 
     def load_names(self) -> None:
         self.task.look_up(Lookup(self.background, self.service))
