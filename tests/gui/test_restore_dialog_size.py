@@ -17,7 +17,8 @@ def test_the_restore_dialogs_size_column_is_whole(gui: Gui) -> None:
     dialog = gui.window.store_ops.file_dialog
     assert isinstance(dialog, QFileDialog)
     gui.wait_until(dialog.isVisible)
-    tree = dialog.findChild(QTreeView, "treeView")
+    tree = dialog.findChild(QTreeView, "treeView")  # Qt's list of files, by columns
+    assert tree is not None
     model = tree.model()
     gui.wait_until(lambda: model.rowCount(tree.rootIndex()) > 0, 10)
     gui.qtbot.wait(200)  # (the sizes are filled in as the files are looked at)
