@@ -281,6 +281,7 @@ def _restore(home: Path, file: Path, say: bool = True, trusted: bool = False) ->
     "Start Tickwork again to continue", and a person found the window gone). `trusted`: a
     file of another user, the person having gone on."""
     from app.gui.qt import QMessageBox
+    from app.gui.window.store_actions import restored_words
     from app.restore import restore_store
 
     try:
@@ -293,8 +294,9 @@ def _restore(home: Path, file: Path, say: bool = True, trusted: bool = False) ->
     said = restored.sentences()
     log.info("%s", "; ".join(said))
     if say and restored.signalled is None:  # (a signal held through it: no question after it)
-        box = QMessageBox(QMessageBox.Icon.Information, "Backup restored",
-                          "".join(f"{line[0].upper()}{line[1:]}.\n" for line in said))
+        what, where = restored_words(restored)
+        box = QMessageBox(QMessageBox.Icon.Information, "Backup restored", what)
+        box.setInformativeText(where)
         again = box.addButton("&Open Tickwork", QMessageBox.ButtonRole.AcceptRole)
         box.setEscapeButton(box.addButton("&Quit", QMessageBox.ButtonRole.RejectRole))
         box.setDefaultButton(again)

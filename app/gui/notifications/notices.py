@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.engine.events import Notification
+from app.gui.notifications import today
 from app.gui.notifications.balloons import Balloons
-from app.gui.notifications.panel import NotificationList
+from app.gui.notifications.panel import MAX_ITEMS, NotificationList
 from app.gui.notifications.tray import Tray
 from app.gui.notifications.watch import RunWatch
 from app.gui.qt import QObject
@@ -37,6 +38,15 @@ class Notices(QObject):
         session.bridge.notified.connect(self.tell)
         self.watch.heard.connect(self.tell)
         self.balloons.shown.connect(self._on_balloons_shown)
+        service = session.service
+        session.background.run(lambda: today.failures_today(service, MAX_ITEMS),
+                               self._on_failures_today, owner=self,
+                               title="Cannot read today's failures")
+
+    def _on_failures_today(self, earlier: list[today.Told]) -> None:
+        """The failures the status bar counts, listed too (today.py)."""
+        for told in reversed(earlier):  # oldest first, each in its place by time
+            self.notifications.add_earlier(told.note, told.at)
 
     def tell(self, note: Notification) -> None:
         self.notifications.add(note)

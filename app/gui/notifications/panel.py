@@ -113,16 +113,30 @@ class NotificationList(QWidget):
         self._count_unread()
         self._update_empty()
 
+    def add_earlier(self, note: Notification, at: datetime) -> None:
+        """A note of a run that ended before the window opened (app/gui/notifications/
+        today.py), read, in its place by time; not if the run has an entry already (the
+        engine told it meanwhile)."""
+        if any(e.note.run_id == note.run_id for e in self.entries()):
+            return
+        self.add(note, unread=False, now=at)
+        later = sum(1 for e in self.entries() if e.at > at)
+        if later:  # (`add` puts it at the top)
+            self.list.insertItem(later, self.list.takeItem(0))
+
     def _take_replaced(self, note: Notification) -> bool:
-        """The failure's entry `note` takes the place of, out of the list; whether it was
-        the current one."""
-        if note.replaces is None:
-            return False
+        """The entry `note` takes the place of (a failure its fallback's sequel follows, or
+        the same note listed before), out of the list; whether it was the current one."""
         for i in range(self.list.count()):
             entry = self.list.item(i).data(Qt.ItemDataRole.UserRole)
-            if (isinstance(entry, Entry) and entry.note.kind == "failure"
+            if not isinstance(entry, Entry):
+                continue
+            if (note.replaces is not None and entry.note.kind == "failure"
                     and entry.note.run_id == note.replaces
-                    and entry.note.task_id == note.task_id):
+                    and entry.note.task_id == note.task_id) or (
+                    # the same note again: one read at the start that the engine then told
+                    note.run_id is not None and entry.note.run_id == note.run_id
+                    and entry.note.kind == note.kind):
                 was_current = self.list.currentRow() == i
                 self.list.takeItem(i)
                 return was_current

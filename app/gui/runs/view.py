@@ -7,7 +7,10 @@ contains the text, ignoring case, as the Tasks search and the Calendar's filter 
 Selecting a run shows it in `RunDetail`, whose output tails live; the selection follows the
 run through updates (rows are updated in place, never reset by events).
 
-Cancel in the detail cancels the run through the service, here.
+Cancel in the detail cancels the run through the service (`Cancels`, app/gui/runs/cancels.py).
+
+A click on the status bar's "failed today" lists today's failures and selects the newest,
+its detail and output shown (`show_failures_today`): the person clicked to see the failure.
 
 Signals:
     rerun_requested(int), open_task_requested(int): from the detail.
@@ -20,8 +23,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from app.core.run import Run
-from app.core.task import FINISHED_STATUSES, RUN_STATUSES, Task
-from app.engine.events import RunChanged
+from app.core.task import RUN_STATUSES, Task
 from app.gui.background import Background
 from app.gui.qt import (
     QComboBox,
@@ -36,6 +38,8 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.runs import reads as run_reads
+from app.gui.runs.cancels import Cancels
 from app.gui.runs.detail import RunDetail
 from app.gui.runs.model import RESULT, RUN_COLUMNS, RUN_PRIORITY, RunTableModel
 from app.gui.runs.reads import PERIODS, RunQuery, period_bounds
@@ -133,7 +137,9 @@ class RunsView(QWidget):
         self.detail = RunDetail(service, background)
         self._pick = self.detail.idle  # its title while no run is shown, when there are runs
         self.detail.elapsed.now = lambda: self.model.elapsed.now()  # one clock for both
-        self.detail.cancel_requested.connect(self._on_detail_cancel_requested)
+        self.cancels = Cancels(service, background, self)
+        self.cancels.message.connect(self.message)
+        self.detail.cancel_requested.connect(self.cancels.request)
         self.detail.rerun_requested.connect(self._on_detail_rerun_requested)
         self.detail.open_task_requested.connect(self.open_task_requested)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -161,7 +167,6 @@ class RunsView(QWidget):
         model.dataChanged.connect(self._on_model_data_changed)
         model.rowsInserted.connect(self._on_model_rows_inserted)
         model.loaded.connect(self._on_model_rows_inserted)
-        self._cancelling: set[int] = set()  # runs whose cancel was asked, until they end
 
     def connect_bridge(self, session: Session) -> None:
         """Follow the engine and the store: rows by their runs' changes, the detail's output
@@ -170,7 +175,7 @@ class RunsView(QWidget):
         bridge.service_changed.connect(self.model.on_service_change)
         bridge.service_changed.connect(self._on_service_change)
         bridge.runs_changed.connect(self.model.on_runs_changed)
-        bridge.runs_changed.connect(self._on_bridge_runs_changed)
+        bridge.runs_changed.connect(self.cancels.on_runs_changed)
         bridge.run_output.connect(self.detail.on_output)
         bridge.metrics_sampled.connect(self.detail.on_metrics)
         session.outside_change.connect(self.model.on_store_changed)
@@ -206,10 +211,21 @@ class RunsView(QWidget):
             self.load_names()
 
     def show_failures_today(self) -> None:
-        """Every task's runs that failed today (the status bar's failure count)."""
+        """Every task's runs that failed today (the status bar's failure count), the newest
+        selected, its detail and output shown, whatever the list is sorted by."""
         self.show_task(None)
         self.status.setCurrentIndex(self.status.findData(FINAL_FAILURE))
         self.period.setCurrentIndex(self.period.findData("today"))
+        asked = self.query()  # (its order is by id, newest first: the model keeps its own)
+        service = self.service
+
+        def found(runs: list[Run]) -> None:
+            # (not if the person changed the filters meanwhile); its row may be still to come
+            if runs and self.query() == asked and not self.select_run(runs[0].id, wait=True):
+                self.detail.show_run(runs[0])
+
+        self.background.run(lambda: run_reads.page(service, asked, 0, 1), found, owner=self,
+                            title="Cannot read today's failures")
 
     def load_names(self) -> None:
         self.task.look_up(Lookup(self.background, self.service))
@@ -320,10 +336,7 @@ class RunsView(QWidget):
         return [(run.task_id, None) for run in runs if run is not None]
 
     def _on_model_data_changed(self, top_left: object, bottom_right: object) -> None:
-        for run_id in list(self._cancelling):  # a viewer hears the end as a re-read row
-            ended = self._run_at(self.model.row_of(run_id))
-            if ended is not None and ended.status in FINISHED_STATUSES:
-                self._say_cancel_ended(run_id, ended.task_name, ended.status)
+        self.cancels.on_rows_changed(lambda run_id: self._run_at(self.model.row_of(run_id)))
         run = self.detail.run
         if run is None:
             return
@@ -353,37 +366,6 @@ class RunsView(QWidget):
         service = self.service
         self.background.run(lambda: service.get_run(run_id), found, owner=self,
                             title="Cannot open the run")
-
-    def _on_detail_cancel_requested(self, run_id: int) -> None:
-        """Cancel through the service; the status bar says it was asked, then how it ended."""
-        service = self.service
-        self._cancelling.add(run_id)
-
-        def done(run: Run) -> None:
-            if run.status in FINISHED_STATUSES:
-                self._say_cancel_ended(run.id, run.task_name, run.status)
-            elif run.id in self._cancelling:  # not ended meanwhile
-                self.message.emit(f"Run {run.id} of {run.task_name}: cancel requested.")
-
-        def failed(error: BaseException) -> None:
-            self._cancelling.discard(run_id)
-            self.background.report("Cannot cancel the run", error)
-
-        self.background.run(lambda: service.cancel_run(run_id), done, failed, owner=self,
-                            title="Cannot cancel the run")
-
-    def _on_bridge_runs_changed(self, events: list[RunChanged]) -> None:
-        if not self._cancelling:  # (every run's change comes here: thousands a second)
-            return
-        for event in events:
-            if event.run_id in self._cancelling and event.status in FINISHED_STATUSES:
-                self._say_cancel_ended(event.run_id, event.task_name, event.status)
-
-    def _say_cancel_ended(self, run_id: int, task_name: str, status: str) -> None:
-        """The cancel's "requested" gives way to how the run ended (once)."""
-        if run_id in self._cancelling:
-            self._cancelling.discard(run_id)
-            self.message.emit(f"Run {run_id} of {task_name}: {display.status_words(status)}.")
 
     def select_run(self, run_id: int, wait: bool = False) -> bool:
         """Select a run if it is loaded; with `wait`, select it when it arrives."""

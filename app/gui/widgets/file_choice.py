@@ -37,8 +37,13 @@ def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.resize(dialog.size().expandedTo(ROOMY))
     details = dialog.findChild(QTreeView, "treeView")  # Qt's list of files, by columns
-    if details is not None:  # the Type column is as wide as its words ("JSO…ent" was cut)
-        details.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    if details is not None:  # Size, Type and Date as wide as their words ("152…KiB" and
+        # "JSO…ent" were cut), the name in the rest (it was cut beside an empty strip)
+        header = details.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     if mode == "folder":
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)

@@ -4,8 +4,10 @@ without moving its buttons.
 It follows the engine while it is open: runs that start or end change how many it says are
 still going (when the runs it said were going have all ended, it says so: quitting then
 interrupts nothing), and the next task due is said with how long until it, counted again
-each second and read again once it is due. The box keeps room for its longest wording from
-the start, so a change of words never moves its buttons under the person's pointer.
+each second and read again once it is due. The box keeps room for its longest wording as things
+stand when it opens (the runs going then, or ended; the next due time at its longest), and
+grows upwards when a run starts: a change of words never moves its buttons under the
+person's pointer, and no room is kept for words it may never say.
 """
 
 from __future__ import annotations
@@ -148,15 +150,17 @@ def the_rest(count: int, verb: str = "have") -> str:
 
 class Question(QMessageBox):
     """A message box whose size is set once, as it is shown, for the longest of the words
-    it may come to say (`longest`), so changing them never moves its buttons. Words that
-    need more room than that after all grow it upwards: the buttons stay where they are."""
+    it comes to say as things stand (`longest`), and as wide as those it may come to say
+    (`widest`), so changing them never moves its buttons. Words that need more room than
+    that after all grow it upwards: the buttons stay where they are."""
 
     def __init__(self, text: str, details: str, longest: Callable[[], list[str]],
-                 parent: QWidget) -> None:
+                 parent: QWidget, widest: Callable[[], list[str]] = list) -> None:
         super().__init__(QMessageBox.Icon.Question, "Quit Tickwork?", text,
                          QMessageBox.StandardButton.NoButton, parent)
         self.setInformativeText(details)
         self.longest = longest
+        self.widest = widest  # words whose width it keeps room for, not their height
         self.room: tuple[int, int] | None = None  # (width, height) kept while it is open
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -166,6 +170,9 @@ class Question(QMessageBox):
         for words in self.longest():
             super().setInformativeText(words)
             width, height = max(width, self.width()), max(height, self.height())
+        for words in self.widest():
+            super().setInformativeText(words)
+            width = max(width, self.width())
         super().setInformativeText(details)
         self.room = (width, height)
         self._keep_room()
@@ -218,17 +225,21 @@ class Question(QMessageBox):
         if self.room is None or self.size() == QSize(*self.room):
             return
         kept = self.room[1]  # Qt resized it keeping its top: its bottom was top + kept
+        wider = self.width() > self.room[0]
         width, height = max(self.room[0], self.width()), max(kept, self.height())
         self.room = (width, height)
         self.setFixedSize(width, height)
         if height > kept:  # grown: upwards, so the buttons stay where they are
-            self._move_on_screen(self.x(), self.y() - (height - kept))
+            self._move_on_screen(self.x(), self.y() - (height - kept), sideways=wider)
 
-    def _move_on_screen(self, x: int, y: int) -> None:
+    def _move_on_screen(self, x: int, y: int, sideways: bool = True) -> None:
         """To (x, y), or as near as keeps all of the box on its screen's free area, its
-        title bar first: grown upwards near the top, its title bar went above the screen."""
+        title bar first: grown upwards near the top, its title bar went above the screen.
+        Not `sideways` (grown taller only): its side stays where it was, even a little off
+        the screen (its buttons moved 2 px as it grew, the frame being past the edge)."""
         area = self.screen().availableGeometry()
-        x = max(area.left(), min(x, area.right() + 1 - self.frameGeometry().width()))
+        if sideways:
+            x = max(area.left(), min(x, area.right() + 1 - self.frameGeometry().width()))
         y = max(area.top(), min(y, area.bottom() + 1 - self.frameGeometry().height()))
         self.move(x, y)  # a window's position is its frame's
 
@@ -290,16 +301,26 @@ class Follow(QObject):
 
 def longest_words(running: int, scheduled: Scheduled, retried: int,
                   now: Callable[[], datetime]) -> list[str]:
-    """The wordings the question may come to, at their longest: runs going with and without
-    retries (a run may start while it is open), or ended; the next due time a day away."""
+    """The wordings the question comes to as things stand, at their longest: the runs it
+    opened with going, or ended; the next due time a day away. Not those of runs that start
+    while it is open: room kept for a dozen runs left a paragraph's blank above the buttons
+    of a question that said none (a run that starts grows it upwards: `Question`)."""
     later = now()
     if scheduled.next_at is not None:  # "2026-03-01 09:30:15 (in 1 d 23 h)"
         later = scheduled.next_at - timedelta(days=1, hours=23, minutes=59)
-    worded = []
-    for going, retries, ended in ((max(running, 12), 11, 0), (12, 12, 0), (12, 0, 0),
-                                  (0, 0, max(running, 2)), (running, retried, 0)):
-        worded.append(question_text(going, scheduled, retries, ended, now=later)[1])
-    return worded
+    return [question_text(going, scheduled, retries, ended, now=later)[1]
+            for going, retries, ended in ((running, retried, 0), (0, 0, running))]
+
+
+def widest_words(running: int, scheduled: Scheduled, now: Callable[[], datetime]) -> list[str]:
+    """The wordings of runs that may start while it is open (a dozen, with and without
+    retries), whose width the question keeps from the start, though not their height: grown
+    for them, it grows upwards and not sideways, its buttons where they were."""
+    later = now() if scheduled.next_at is None else \
+        scheduled.next_at - timedelta(days=1, hours=23, minutes=59)
+    return [question_text(going, scheduled, retries, ended, now=later)[1]
+            for going, retries, ended in ((max(running, 12), 11, 0), (12, 12, 0), (12, 0, 0),
+                                          (0, 0, max(running, 2)))]
 
 
 def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int,
@@ -309,7 +330,7 @@ def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int,
     clock = now or (lambda: datetime.now(UTC))
     text, details = question_text(running, scheduled, retried, now=clock())
     box = Question(text, details, lambda: longest_words(running, scheduled, retried, clock),
-                   parent)
+                   parent, lambda: widest_words(running, scheduled, clock))
     if session is not None:
         Follow(box, session, scheduled, running, clock)
     if scheduled.taken_over:  # nothing to keep: the standby schedules

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import others_words
 from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
@@ -32,6 +33,34 @@ from app.gui.window.quitting import QUIT_GRACE
 from app.gui.window.take_over import TakeOver
 from app.platform.users import others_file
 from app.store import backup
+
+if TYPE_CHECKING:  # (the restore itself runs in bootstrap, once the window has closed)
+    from app.restore import Restored
+
+
+RESTORED = "The store is the backup's again: its tasks and their settings are back as the " \
+    "backup has them."
+NOTHING_CARRIED = "Nothing to carry over from the store it replaced: no run was made, and no " \
+    "task added, deleted or rescheduled, since the backup."
+
+
+def restored_words(restored: Restored) -> tuple[str, str]:
+    """What the box after File → Restore… says (bootstrap): what happened, in words — with
+    nothing done since the backup it said only the two paths, and a person could not tell
+    whether anything had changed — and, below it, where the files are."""
+    said = restored.sentences()  # (the command line's, in this order: the paths first)
+    names_a_path = [str(restored.file), *([str(restored.kept)] if restored.kept else [])]
+    paths = [line for line in said if any(path in line for path in names_a_path)]
+    c = restored.carried
+    carried = bool(c.added or c.updated or c.given_up or c.gone or c.unreadable
+                   or restored.paused or restored.skipped or restored.stopped)
+    lines = [RESTORED, *([] if carried else [NOTHING_CARRIED]),
+             *(_sentence(line) for line in said if line not in paths)]
+    return "\n".join(lines), "\n".join(_sentence(line) for line in paths)
+
+
+def _sentence(line: str) -> str:
+    return f"{line[:1].upper()}{line[1:]}."
 
 
 @dataclass(frozen=True)
