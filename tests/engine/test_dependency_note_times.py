@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.engine.conftest import wait_until
+from faults.harness import wait_until
 from tests.support import tickwork
 
 ZONE = "Asia/Tokyo"  # (+09:00 all year: no moment said twice, so no offset is added)
