@@ -32,7 +32,7 @@ def starts_engine(argv: Sequence[str], orig_argv: Sequence[str] = ()) -> bool:
         return False
     if argv[1:2] == ["--tickwork-worker"]:
         return False
-    return argv[0] != "-m" or "app.cli" in orig_argv
+    return argv[0] != "-m" or not {"app.cli", "app.cli.__main__"}.isdisjoint(orig_argv)
 
 
 def _hold_stop_signals() -> None:
