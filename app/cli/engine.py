@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.cli.output import local_times, print_json, shown, table
+from app.cli.output import local_times, note_here, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
 from app.core.errors import TickworkError
@@ -84,7 +84,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print_json([i.to_json() for i in items])
     else:
         table(["FIRE AT", "TASK", "NOTE"],
-               [[at, i.task_name, i.reason or ""] for i, at in zip(
+               [[at, i.task_name, note_here(i.reason) or ""] for i, at in zip(
                    items, local_times([i.fire_at for i in items]), strict=True)])
     return EXIT_OK
 

@@ -28,6 +28,15 @@ def local(value: datetime | str | None) -> str:
     return local_times([value])[0]
 
 
+def note_here(note: str | None) -> str | None:
+    """A run's note (or error: "replaced by the fire at …") with the moments the engine
+    wrote in it in UTC (app/core/rules.py's `when_text`) said in local time, as `local`
+    says every other."""
+    from app.core.rules import moments_said
+
+    return note if not note else moments_said(note, local)
+
+
 def local_times(values: Sequence[datetime | str | None]) -> list[str]:
     """A table's column of moments, each as `local` says it, but every one with its UTC
     offset when the column crosses a change of offset here (spring forward or fall back)
@@ -121,7 +130,8 @@ def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
     return [[str(run["id"]), run["task_name"], run["status"], str(run["attempt"]), at, began,
              "-" if run["lateness_ms"] is None else f"{run['lateness_ms']:.1f}",
              "-" if run["exit_code"] is None else str(run["exit_code"]),
-             result_note(run["exit_code"], run["error"], run["reason"], run["status"])]
+             result_note(run["exit_code"], note_here(run["error"]),
+                         note_here(run["reason"]), run["status"])]
             # (`table` cuts it, with "…", as any cell; a failed attempt's note says what
             # followed it)
             for run, at, began in zip(runs, scheduled, started, strict=True)]
@@ -145,8 +155,9 @@ def show_run(run: dict[str, Any], resources: str = "-") -> None:
         ("duration", "-" if duration is None else duration_text(duration)),
         ("late", "-" if late is None else f"{late:.1f} ms" + (RETRY_LATE if retry else "")),
         ("exit code", exit_code_text(run["exit_code"]) or "-"),
-        (error_label(run["status"]).lower(), run["error"] or "-"),  # (a cancel is no error)
-        ("note", run["reason"] or "-"),
+        # (a cancel is no error)
+        (error_label(run["status"]).lower(), note_here(run["error"]) or "-"),
+        ("note", note_here(run["reason"]) or "-"),
         ("after run", str(run["parent_run_id"] or "-")),
         ("cancel asked", "yes" if run["cancel_requested"] else "no"),
         ("celery id", run["celery_id"] or "-"),

@@ -154,7 +154,10 @@ def _task(task: Parser) -> None:
     verbs.add_command("run", _task_run, help="run a task now")
     verbs.add_command("cancel", _named("task", TASK_HELP),
                       help="cancel a task's runs in progress (queued, waiting, running or "
-                      "retrying)")
+                      "retrying)",
+                      description="Cancel every run of the task in progress (queued, waiting, "
+                      "running or retrying). None in progress is said so, and that is no error "
+                      "(exit 0); a task that does not exist is (exit 2).")
     verbs.add_command("reschedule", _task_reschedule, help="give a task a new schedule")
     for name in ("pause", "resume"):
         verbs.add_command(name, _named("task", TASK_HELP), help=f"{name} a task")
@@ -185,7 +188,11 @@ def _run(runs: Parser) -> None:
     verbs = commands(runs, "run_cmd", required=True)
     verbs.add_command("list", _run_list, help="runs, newest first")
     verbs.add_command("show", _run_show, help="one run")
-    verbs.add_command("cancel", _run_cancel, help="cancel a queued or running run")
+    verbs.add_command("cancel", _run_cancel, help="cancel a queued or running run",
+                      description="Cancel a run in progress (queued, waiting, running or "
+                      "retrying). A run that has already ended is said so, with how and when "
+                      "it ended, and that is no error (exit 0, as `task cancel` with no run in "
+                      "progress); a run id that does not exist is (exit 2).")
 
 
 def _audit(p: Parser) -> None:
@@ -286,7 +293,12 @@ def _simulate(p: Parser) -> None:
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.")
+    parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.",
+                    epilog="Exit codes: 0 success (nothing to do is success too: a run "
+                    "cancelled that had already ended), 2 bad usage or input (one line on "
+                    "stderr naming it: an unknown option, task or run id, a bad value), 1 any "
+                    "other failure; `tickwork engine` also 65, 66, 73, 77 and 78 for what "
+                    "starting it again cannot mend (its line says which).")
     parser.add_argument("--home", metavar="DIR", type=home_arg, help="data directory "
                         "(default: $TICKWORK_HOME or the platform's per-user data directory)")
     parser.add_argument("--store", metavar="URL", type=store_url,

@@ -8,12 +8,14 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from app.cli.arguments import BIGGEST
-from app.cli.output import print_json, run_rows, show_run, table
+from app.cli.output import local, print_json, run_rows, show_run, table
 from app.cli.parser import EXIT_OK
 from app.cli.run_log import write_log
 from app.cli.store import NO_ENGINE, engine_running, service, stop_left_behind
+from app.core.errors import ValidationError
 from app.core.nouns import plural
 from app.core.run import Run, peaks, peaks_text
+from app.core.task import FINISHED_STATUSES
 
 if TYPE_CHECKING:
     from app.service import Service
@@ -61,8 +63,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print("-" * 12 + " output")
                 write_log(chunks)
     elif args.run_cmd == "cancel":
-        stop_left_behind(svc, [args.run])
-        _said_cancelled(svc.cancel_run(args.run))
+        return cancel_run(svc, args.run)
+    return EXIT_OK
+
+
+def cancel_run(svc: Service, run_id: int) -> int:
+    """`tickwork run cancel RUN`: said as `_said_cancelled` says it; a run that has already
+    ended is no error, as none in progress is none for `task cancel` (exit 0, said in one
+    line with how and when it ended): it was exit 2, as bad input, though the run may have
+    ended a moment before. A run that does not exist is bad input (exit 2)."""
+    stop_left_behind(svc, [run_id])
+    try:
+        run = svc.cancel_run(run_id)
+    except ValidationError:  # (ended: before this command, or as it read the run)
+        run = svc.get_run(run_id)
+        if run.status not in FINISHED_STATUSES:
+            raise
+        at = f" at {local(run.finished_at)}" if run.finished_at is not None else ""
+        print(f"run {run.id} already ended: {run.status}{at}; nothing to cancel")
+        return EXIT_OK
+    _said_cancelled(run)
     return EXIT_OK
 
 

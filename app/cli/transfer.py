@@ -8,6 +8,10 @@ or folder is not on this machine is named under the table ("would be refused: â€
 the import would be refused), not in place of it. With `--skip-existing` the
 table (and `--json`'s tasks) holds only what is (or would be) created; the tasks already
 here are named on the line below it.
+
+What was imported (or would be) goes to stdout, alone; the notes beside it (renamed,
+already here, not mapped, would be refused, nothing imported) go to stderr: mixed into
+stdout, a script reading the result read them as part of it.
 """
 
 from __future__ import annotations
@@ -106,7 +110,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"imported {_tasks(len(report.created))}" + (f": {names}" if names else ""))
             _say_kept(report.kept)
             for note in report.notes:
-                print(f"note: {shown(note)}")
+                _note(f"note: {shown(note)}")
         return EXIT_OK
     from app import transfer
     from app.core.import_plan import PREVIEW_HEADERS
@@ -152,11 +156,11 @@ def cmd_import(args: argparse.Namespace) -> int:
               + (f": {names}" if names else ""))
     _say_kept(report.kept)
     for note in plan.notes:
-        print(f"not mapped: {shown(note)}")
+        _note(f"not mapped: {shown(note)}")
     for problem in refused:
-        print(f"would be refused: {shown(str(problem))}")
+        _note(f"would be refused: {shown(str(problem))}")
     if args.dry_run:
-        print("nothing was imported (--dry-run)")
+        _note("nothing was imported (--dry-run)")
     return _say_refused(refused)
 
 
@@ -174,7 +178,13 @@ def _say_refused(refused: list[ValidationError]) -> int:
 
 def _say_kept(kept: list[str]) -> None:
     if kept:
-        print(f"already here, left as they are: {some_of([shown(name) for name in kept])}")
+        _note(f"already here, left as they are: {some_of([shown(name) for name in kept])}")
+
+
+def _note(line: str) -> None:
+    """A note beside the result (what was renamed, skipped, not mapped, would be refused):
+    on stderr, so stdout holds the result alone for a script to read, as `--json` does."""
+    print(line, file=sys.stderr)
 
 
 def _tasks(count: int) -> str:

@@ -10,6 +10,7 @@ each upstream at or before its own scheduled time has succeeded (`judge`; the st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,8 +137,21 @@ Lookup = Callable[[int, float], Fire | None]  # latest stored fire of a task at 
 
 def when_text(ts: float) -> str:
     """A moment in a run's stored note: UTC, said so, to the second (`2026-12-04 07:04:37
-    UTC`) — the note is written once and read anywhere, so in no one machine's zone."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    UTC`) — the note is written once and read anywhere, so in no one machine's zone; each
+    reader says it in its own (`moments_said`)."""
+    return datetime.fromtimestamp(ts, UTC).strftime(_WHEN_FORMAT + " UTC")
+
+
+_WHEN_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+_WHEN: Final = re.compile(r"\b(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC\b")
+
+
+def moments_said(note: str, say: Callable[[datetime], str]) -> str:
+    """`note` with each moment `when_text` wrote in it said by `say` (the command line: in
+    local time, as every other time it shows): a dependency's note ("waiting for upstream
+    'a' to fire at …") was the one time a user saw in UTC."""
+    return _WHEN.sub(lambda m: say(datetime.strptime(m[1], _WHEN_FORMAT).replace(tzinfo=UTC)),
+                     note)
 
 
 def judge(upstreams: Iterable[int], ts: float, *, book: Book, lookup: Lookup,

@@ -3,22 +3,23 @@ heard from the moment its command line is read, before its heavy imports, its st
 opening and its recovery: a SIGTERM or SIGHUP in those first seconds once killed it at once
 (status 143 or 129, nothing logged) while one a moment later was a graceful stop.
 
-Light on purpose (signal, threading, logging): the `tickwork` program's doors hold the
-stop signals as the CLI package is first imported, when its command line names the engine
-(`hold`), before the command line is even parsed; once it is, `take` keeps them for an
-engine, or gives them back to their first handlers (a signal heard meanwhile raised again:
-`tickwork task add engine …` ends as it did). A signal heard before the engine's log is
-set up is logged once it is (`log_ready`)."""
+Light on purpose (signal, threading, logging): the `tickwork` program's doors block the
+stop signals in the package's first lines (app/__init__.py) when its command line names the
+engine, handle them as the CLI package is first imported (`hold`, which unblocks them: one
+sent meanwhile was pending, and is heard now), before the command line is even parsed; once
+it is, `take` keeps them for an engine, or gives them back to their first handlers (a
+signal heard meanwhile raised again: `tickwork task add engine …` ends as it did). A signal
+heard before the engine's log is set up is logged once it is (`log_ready`)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 
-DOORS = ("-m", "tickwork", "main.py")  # `python -m app.cli`, the script or bundle, main.py
+from app import starts_engine
 
 # What stops the engine gracefully: Ctrl+C, `kill`/systemd, and a closed terminal (SIGHUP
 # once ended it at once, like a kill -9, leaving its runs to the next start's recovery).
@@ -80,11 +81,10 @@ _held: list[StopSignals] = []  # (the one `hold` installed, until `take`)
 
 
 def hold(argv: Sequence[str]) -> None:
-    """At a `tickwork` program's start (argv[0] one of its DOORS) whose arguments name the
-    engine, handle the stop signals now: the engine's imports and its parser take a
-    second or more."""
-    if (argv and os.path.basename(argv[0]) in DOORS and "engine" in argv[1:]
-            and not _held):
+    """At a `tickwork` program's start whose arguments name the engine (app.starts_engine,
+    whose signals the package's first lines blocked), handle the stop signals now: the
+    engine's imports and its parser take a second or more."""
+    if starts_engine(argv, getattr(sys, "orig_argv", ())) and not _held:
         _held.append(StopSignals().install())
 
 

@@ -48,16 +48,17 @@ def test_crontab_from_stdin_with_a_preview_first(cli: Any) -> None:
     assert "At 09:30, Monday through Friday" in lines[2]
     assert "Europe/Berlin" in lines[3] and "rsync-notes" in lines[3]
     assert "(stdin: 2 lines)" in lines[4]
-    assert lines[5] == ("not mapped: line 2: MAILTO=me@example.com (Tickwork sends no mail; a "
-                        "failed run is shown as a desktop notification)")
-    assert lines[6] == "nothing was imported (--dry-run)"
+    assert lines[5:] == []  # (the notes: on stderr, beside the result)
+    assert preview.err.splitlines() == [
+        "not mapped: line 2: MAILTO=me@example.com (Tickwork sends no mail; a failed run is "
+        "shown as a desktop notification)", "nothing was imported (--dry-run)"]
     assert names(cli) == []
 
     result = cli("import", "--no-verify", "--crontab", "-", stdin=CRONTAB)
     assert result.code == 0, result.err
     assert result.out.splitlines()[0] == ("imported 3 tasks from crontab (standard input): "
                                           "echo-report, rsync-notes, cat")  # (as a file's)
-    assert "not mapped: line 2: MAILTO" in result.out
+    assert "not mapped: line 2: MAILTO" in result.err
     assert names(cli) == ["cat", "echo-report", "rsync-notes"]
 
     report = cli("task", "show", "echo-report", "--json").json()
@@ -119,7 +120,7 @@ def test_the_same_crontab_twice_is_refused_and_adds_nothing(cli: Any, tmp_path: 
                "--skip-existing")
     assert kept.code == 0, kept.err
     assert "imported 0 tasks from" in kept.out
-    assert "already here, left as they are: echo-report, rsync-notes, cat" in kept.out
+    assert "already here, left as they are: echo-report, rsync-notes, cat" in kept.err
     assert len(cli("task", "list", "--json").json()) == 3
 
 
@@ -182,7 +183,8 @@ def test_the_readmes_crontab_preview_is_what_the_cli_prints(cli: Any) -> None:
     crontab = "".join(line.removeprefix("  ") + "\n" for line in crontab.splitlines())
     result = cli("import", "--no-verify", "--crontab", "-", "--dry-run", stdin=crontab)
     assert result.code == 0, result.err
-    assert [line.rstrip() for line in result.out.splitlines()] == [
+    # (as a terminal shows it: the result on stdout, then the notes on stderr)
+    assert [line.rstrip() for line in (result.out + result.err).splitlines()] == [
         line.removeprefix("  ").rstrip() for line in preview.splitlines()]
 
 

@@ -36,9 +36,9 @@ def test_an_import_keeps_a_task_whose_end_is_past_and_says_so(cli: Any, tmp_path
 
     second = tmp_path / "second"
     imported = _cli(second, "import", str(export))
-    assert (imported.returncode, imported.stderr) == (0, "")
-    assert imported.stdout == ("imported 4 tasks: ended, live, open, by-hand\n"
-                               f"note: {NOTE.format('ended')}\n")
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout == "imported 4 tasks: ended, live, open, by-hand\n"
+    assert imported.stderr == f"note: {NOTE.format('ended')}\n"  # (beside the result)
     shown = json.loads(_cli(second, "task", "show", "ended", "--json").stdout)
     assert (shown["end_at"], shown["enabled"]) == ("2025-01-01T00:00:00+00:00", True)
 

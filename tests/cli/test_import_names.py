@@ -31,7 +31,7 @@ def test_an_import_of_300_tasks_names_the_first_five_and_how_many_more(tmp_path:
     home = tmp_path / "home"
     assert ok(home, "import", str(file)).out == (
         "imported 300 tasks: job-000, job-001, job-002, job-003, job-004 and 295 more\n")
-    again = ok(home, "import", str(file), "--skip-existing").out
+    again = ok(home, "import", str(file), "--skip-existing").err  # (a note: beside it)
     assert "already here, left as they are: job-000, job-001, job-002, job-003, job-004 and " \
            "295 more\n" in again, again
     fresh = tmp_path / "fresh"
