@@ -27,6 +27,7 @@ from typing import Any
 from app.core.run import reason_now
 from app.core.task import FINISHED_STATUSES
 from app.gui.calendar.model import CalendarData, Day, Entry, Period, day_start, period_for
+from app.gui.widgets.display import in_notes
 from app.service import Service
 
 __all__ = ["BUSY", "ITEMS_PER_DAY", "MODES", "CalendarData", "Day", "DayEntries", "Entry",
@@ -151,9 +152,11 @@ def run_entry(run_id: int, task_id: int, name: str, status: str, scheduled: str,
         duration = max(0.0, (now - begin).total_seconds())
     else:
         duration = None
+    # its reason as it reads now ("held back: …" of a run that waited, then ran, read as if
+    # it still waited), its moments in the user's zone
+    said = in_notes(reason_now(reason, str(status), started is not None))
     return Entry("run", int(task_id), str(name), begin, duration, str(status), int(run_id),
-                 reason=reason_now(reason, str(status), started is not None))  # (as it reads
-    # now: "held back: …" of a run that waited, then ran, read as if it still waited)
+                 reason=said)
 
 
 def _one_shots(task_ids: set[int] | None) -> set[int]:

@@ -233,10 +233,10 @@ class RunDetail(QWidget):
         self.form.setRowVisible(self.fields["Exit code"],  # (none: a Python run's end)
                                 run.exit_code is not None or run.status not in FINISHED_STATUSES)
         error = error_beyond(run.exit_code, run.error)  # not "exit code 3" under "3"
-        self.fields["Error"].setText(error or "—")
+        self.fields["Error"].setText(display.in_notes(error) or "—")
         self.form.setRowVisible(self.fields["Error"], error is not None)
         note = note_beyond(run)  # why it ran, waited or was skipped
-        self.fields["Note"].setText(note or "—")
+        self.fields["Note"].setText(display.in_notes(note) or "—")
         self.form.setRowVisible(self.fields["Note"], note is not None or not run.retried_as)
         self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))
         self.fields["Checkpoint"].setToolTip(

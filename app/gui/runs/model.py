@@ -129,7 +129,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
                 return display.full_time((row.scheduled_for, row.started_at,
                                           row.finished_at)[column - SCHEDULED])
             if column == RESULT:
-                return "\n".join(filter(None, (row.error, row.note))) or None
+                return display.in_notes("\n".join(filter(None, (row.error, row.note)))) or None
         return None
 
     def _text(self, run: Run, column: int) -> str:
@@ -156,7 +156,8 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == TRIGGER:
             return display.trigger_words(run.trigger)
         if column == RESULT:
-            return result_note(run.exit_code, run.error, run.note, run.status)
+            return display.in_notes(result_note(run.exit_code, run.error, run.note,
+                                                run.status)) or ""
         return ""
 
     def _tick(self) -> None:

@@ -211,7 +211,8 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
                      f"Took {display.duration(run.duration_s)}"]
             # how it ended in the Runs view's words: it said "Exit code 3" then "exit code 3",
             # or a Python action's error whole (4,000 characters); its details have it all
-            result = result_note(run.exit_code, run.error, run.note, run.status)
+            result = display.in_notes(result_note(run.exit_code, run.error, run.note,
+                                                  run.status))
             if result:
                 parts.append(result)
             return "\n".join(parts)
