@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from app.cli.output import local_times, print_json, show_task, shown, table
+from app.cli.output import local_times, note_here, print_json, show_task, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import NO_ENGINE, engine_running, open_store, service, stop_left_behind
 from app.core.errors import InUseError, NotFoundError, ValidationError
@@ -242,7 +242,7 @@ def _ended(run: Any) -> str:
 
     if run.status not in FINISHED_STATUSES or run.status == "succeeded":
         return str(run.status)
-    why = ending(run.exit_code, run.error) or run.note
+    why = note_here(ending(run.exit_code, run.error) or run.note)  # (its moments local)
     return f"{run.status} ({shown(why)})" if why else str(run.status)
 
 

@@ -195,3 +195,4 @@ def test_a_wait_says_why_its_run_was_skipped(spawn: Any, cli: Any) -> None:
     last = skipped.out.splitlines()[-1]
     assert re.fullmatch(r"run 2 of 'down': skipped \(upstream up \(run 1 at [^)]+\) failed\)",
                         last), last
+    assert " UTC" not in last, last  # (its moment in local time, as every other the CLI says)
