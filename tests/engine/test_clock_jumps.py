@@ -64,8 +64,10 @@ def _rows(service: Any, name: str) -> list[Any]:
 
 def _settled(service: Any, clock: ShiftedClock, *names: str) -> None:
     """Every task's stored next run is ahead of the (jumped) clock again; then a little
-    longer, for any fire still on its way."""
-    wait_until(lambda: all(service.get_task(n).next_run_at > clock.now() for n in names), 10)
+    longer, for any fire still on its way. (30 s at most: in a full suite beside other work
+    it once took more than the 10 s it had; the whole test takes 5 s alone, 8–12 s under
+    three busy loops.)"""
+    wait_until(lambda: all(service.get_task(n).next_run_at > clock.now() for n in names), 30)
     time.sleep(1.0)
 
 

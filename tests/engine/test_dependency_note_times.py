@@ -39,14 +39,7 @@ def test_a_notes_moment_is_said_in_local_time(spawn: Any, cli: Any, home: Path) 
     stored = " ".join(filter(None, [run["error"], run["reason"]]))
     found = re.search(r"replaced by the fire at (\S+ \S+) UTC", stored)
     assert found is not None, stored  # (--json: as stored)
-    here = datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).astimezone(
-        ZoneInfo(ZONE)).strftime("%Y-%m-%d %H:%M:%S")
-    shown = _in_zone(home, "run", "show", str(run["id"]))
-    assert f"replaced by the fire at {here}" in shown, shown
-    assert " UTC" not in shown, shown
-    listed = _in_zone(home, "run", "list", "--task", "newer")
-    row = next(line for line in listed.splitlines() if line.startswith(f"{run['id']} "))
-    assert f"replaced by the fire at {here}" in row and " UTC" not in row, row
+    _said_here(home, run["id"], "newer", f"replaced by the fire at {_here(found[1])}")
 
 
 def test_a_dependency_notes_moment_is_said_in_local_time(
@@ -67,11 +60,19 @@ def test_a_dependency_notes_moment_is_said_in_local_time(
     run = waiting()[0]
     found = re.search(r"\(((?:run \d+|fire) at) (\S+ \S+) UTC\)", run["reason"])
     assert found is not None, run["reason"]  # (--json: as stored)
-    here = datetime.strptime(found[2], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).astimezone(
+    _said_here(home, run["id"], "down", f"({found[1]} {_here(found[2])})")
+
+
+def _here(stored: str) -> str:
+    """A moment the engine wrote in a note (UTC) as the CLI says it in ZONE."""
+    return datetime.strptime(stored, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).astimezone(
         ZoneInfo(ZONE)).strftime("%Y-%m-%d %H:%M:%S")
-    shown = _in_zone(home, "run", "show", str(run["id"]))
-    assert f"waiting for upstream up ({found[1]} {here})" in shown, shown
-    assert " UTC" not in shown, shown
-    listed = _in_zone(home, "run", "list", "--task", "down")
-    row = next(line for line in listed.splitlines() if line.startswith(f"{run['id']} "))
-    assert f"({found[1]} {here})" in row and " UTC" not in row, row
+
+
+def _said_here(home: Path, run_id: int, task: str, words: str) -> None:
+    """`run show` and `run list`'s row say `words`, and no moment in UTC."""
+    shown = _in_zone(home, "run", "show", str(run_id))
+    assert words in shown and " UTC" not in shown, shown
+    listed = _in_zone(home, "run", "list", "--task", task)
+    row = next(line for line in listed.splitlines() if line.startswith(f"{run_id} "))
+    assert words in row and " UTC" not in row, row

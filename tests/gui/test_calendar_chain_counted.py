@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.gui.qt import Qt
-from tests.gui.conftest import SCREENSHOTS
+from tests.gui.conftest import SCREENSHOTS, Gui
 from tests.gui.test_calendar_day_list_notes import fetch_build_report
 from tests.gui.test_calendar_failure_first import NOW, utc_local_time
 from tests.gui.test_calendar_forecast_shown import _open_calendar
@@ -38,11 +38,16 @@ def test_counted_chain_fires_read_as_the_played_ones(gui_factory: Any,
     early_lines = {words: n for _key, words, n in grid.busy_lines(early)}
     assert early_lines == {"after other tasks": 1440, "planned": 720}, early_lines
     assert grid.grab().save(str(SCREENSHOTS / "calendar-chain-counted.png"))
-    cell = grid.cells[late]
-    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=cell.center().toPoint())
+    whats = day_list_whats(gui, view, grid, grid.cells[late].center().toPoint())
+    assert whats == {"planned", "after Fetch", "after Build"}, whats
+
+
+def day_list_whats(gui: Gui, view: Any, grid: Any, point: Any) -> set[str]:
+    """The What column of the day list a click at `point` of the month opens (then closed)."""
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=point)
     gui.wait_until(lambda: view.day_list is not None)
     dialog = view.day_list
     gui.wait_until(lambda: dialog.model.rowCount() > 0)
     whats = {str(dialog.model.index(r, 2).data()) for r in range(dialog.model.rowCount())}
-    assert whats == {"planned", "after Fetch", "after Build"}, whats
     dialog.close()
+    return whats

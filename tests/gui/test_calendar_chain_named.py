@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, command_task
 from tests.gui.test_calendar import _tooltip
+from tests.gui.test_calendar_chain_counted import day_list_whats
 from tests.gui.test_calendar_failure_first import NOW, utc_local_time
 from tests.gui.test_calendar_forecast_shown import _open_calendar
 
@@ -58,10 +58,5 @@ def test_chain_runs_after_different_tasks_are_counted_and_named_in_the_tooltip(
     tip = _tooltip(grid, count.rect.center().toPoint())
     assert "576 after other tasks (288 after Fetch, 288 after Mail summary)" in tip, tip
     assert grid.grab().save(str(SCREENSHOTS / "calendar-chain-others.png"))
-    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=count.rect.center().toPoint())
-    gui.wait_until(lambda: view.day_list is not None)
-    dialog = view.day_list
-    gui.wait_until(lambda: dialog.model.rowCount() > 0)
-    whats = {str(dialog.model.index(r, 2).data()) for r in range(dialog.model.rowCount())}
+    whats = day_list_whats(gui, view, grid, count.rect.center().toPoint())
     assert whats == {"planned", "after Fetch", "after Mail summary"}, whats
-    dialog.close()
