@@ -161,8 +161,9 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
         if column == SCHEDULE:
             return row.schedule_text
         if column == NEXT_RUN:
-            if not task.spec.enabled:
-                return "paused"
+            if not task.spec.enabled:  # (a retry waiting keeps its policy: it runs)
+                due = _retry_due(task)
+                return "paused" if due is None else f"paused; retry {display.when(due)}"
             when, retry = next_due(task.next_run_at, _retry_due(task))
             if retry:
                 return f"{display.when(when)} (retry)"
@@ -194,14 +195,15 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
             if task.spec.tags:
                 lines.append("Tags: " + ", ".join(task.spec.tags))
             return "\n".join(lines)
-        if column == NEXT_RUN and task.spec.enabled:
-            when, retry = next_due(task.next_run_at, _retry_due(task))
+        if column == NEXT_RUN:  # (paused: its schedule fires nothing, a retry still runs)
+            scheduled = task.next_run_at if task.spec.enabled else None
+            when, retry = next_due(scheduled, _retry_due(task))
             if when is None:
                 return ""
             said = f"{display.full_time(when)}\n{display.relative(when)}"
             if retry:
                 said += f"\nA retry (run {task.last_run.id}, attempt {task.last_run.attempt})"
-                if task.next_run_at is not None:
+                if scheduled is not None:
                     said += f"; then as scheduled, {display.full_time(task.next_run_at)}"
             return said
         if column == LAST_RUN and task.last_run is not None:
