@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.core.errors import NotFoundError, ValidationError
+from app.core.next_due import Retry
 from app.core.run import CANCELLED, Run
 from app.core.task import FINISHED_STATUSES
 from app.store import cancels, runs, task_queries, tasks
@@ -153,6 +154,11 @@ class RunOperations:
             for run in cancels.in_progress(task_ids):
                 found.setdefault(run.task_id, []).append(run.run_id)
         return found
+
+    def first_retries(self, task_ids: Iterable[int]) -> dict[int, Retry]:
+        """Each task's retry waiting out its delay that falls due first (app/core/next_due)."""
+        with self.store.read():
+            return runs.first_retries(list(task_ids))
 
     def get_run(self, run_id: int) -> Run:
         with self.store.read():

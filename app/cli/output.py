@@ -13,6 +13,7 @@ from time import localtime
 from typing import Any
 
 from app.core.keep import keep_words
+from app.core.next_due import Retry, next_due
 from app.core.notify import NOTIFY_WORDS, notify_mode
 from app.core.nouns import plural
 from app.core.shown import CONTROLS, held, json_for
@@ -235,20 +236,16 @@ def last_run_text(run: dict[str, Any]) -> str:
     return f"{run['status']}, {when}{ended} (run {run['id']})"
 
 
-def _next_run(t: dict[str, Any]) -> str:
+def _next_run(t: dict[str, Any], first: Retry | None) -> str:
     """"2026-12-07 22:44:07 (retry: run 2), then 2026-12-07 22:48:09": a retry waiting out its
-    delay runs before the schedule's next fire (`next_due`)."""
-    from app.core.next_due import next_due
-
-    last = t["last_run"]
-    retrying = last is not None and last["status"] == "retrying" and last.get("due_at")
+    delay (`first`, the task's first due, of any of its runs) runs before the schedule's next
+    fire (`next_due`)."""
     scheduled = datetime.fromisoformat(t["next_run_at"]) if t["next_run_at"] else None
-    due = datetime.fromisoformat(last["due_at"]) if retrying else None
-    when, retry = next_due(scheduled, due)
-    if not retry:
+    when, retry = next_due(scheduled, first.due if first else None)
+    if not retry or first is None:
         return local(t["next_run_at"])
     then = f", then {local(scheduled)}" if scheduled is not None else ""
-    return f"{local(when)} (retry: run {last['id']}){then}"
+    return f"{local(when)} (retry: run {first.run_id}){then}"
 
 
 def _value(text: str) -> str:
@@ -261,12 +258,12 @@ def _value(text: str) -> str:
     return text
 
 
-def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
+def show_task(t: dict[str, Any], keep_default: Any = None, retry: Retry | None = None) -> None:
     last = t["last_run"]
     fields = [
         ("id", str(t["id"])), ("name", t["name"]), ("enabled", "yes" if t["enabled"] else "no"),
         ("schedule", t["schedule_text"]), ("time zone", t["timezone"]),
-        ("next run", _next_run(t)),
+        ("next run", _next_run(t, retry)),
         ("last run", last_run_text(last) if last else "-"),
         *_window(t),
         *_action(t["action"]),

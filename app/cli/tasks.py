@@ -104,7 +104,7 @@ def cmd_task(args: argparse.Namespace) -> int:
         else:
             from app.settings import keep_default
 
-            show_task(data, keep_default(svc.store))
+            show_task(data, keep_default(svc.store), svc.first_retries([task.id]).get(task.id))
     elif sub == "delete":
         task_id, name = svc.task_id_name(args.task)  # (one this version cannot read too)
         try:

@@ -6,6 +6,17 @@ schedule's), and `task show` said the retry was "due" at the time of the fire it
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
+
+
+class Retry(NamedTuple):
+    """A task's retry waiting out its delay that falls due first (app/store/runs.py's
+    `first_retries`): a task running several fires at once (max instances above 1) may have
+    several, and its newest run need not be one — a newer fire running hid it."""
+
+    due: datetime
+    run_id: int
+    attempt: int
 
 
 def next_due(next_run_at: datetime | None,

@@ -143,15 +143,19 @@ def when_text(ts: float) -> str:
 
 
 _WHEN_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
-_WHEN: Final = re.compile(r"\b(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC\b")
+# a moment `when_text` wrote, where the engine's words put one (`judge`, `_run`, and the
+# dispatcher's "replaced by the fire at …"): any other UTC-looking text in a note or an
+# error is someone else's — a task's name, what a Python task's exception said — and stays
+_WHEN: Final = re.compile(r"(\breplaced by the fire at |\bto fire at |\((?:run \d+|fire) at )"
+                          r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC\b")
 
 
 def moments_said(note: str, say: Callable[[datetime], str]) -> str:
     """`note` with each moment `when_text` wrote in it said by `say` (the command line: in
     local time, as every other time it shows): a dependency's note ("waiting for upstream
     'a' to fire at …") was the one time a user saw in UTC."""
-    return _WHEN.sub(lambda m: say(datetime.strptime(m[1], _WHEN_FORMAT).replace(tzinfo=UTC)),
-                     note)
+    return _WHEN.sub(lambda m: m[1] + say(datetime.strptime(m[2], _WHEN_FORMAT)
+                                          .replace(tzinfo=UTC)), note)
 
 
 def judge(upstreams: Iterable[int], ts: float, *, book: Book, lookup: Lookup,

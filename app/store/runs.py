@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import peewee as pw
 
 from app.core.errors import NotFoundError
+from app.core.next_due import Retry
 from app.store.backend import contains_sql, id_table, is_postgres, seconds_between
 from app.store.models import NEEDS_ATTENTION, RunOutput, RunRow, TaskRow, db
 
@@ -177,14 +178,26 @@ def latest_runs(task_ids: Iterable[int]) -> dict[int, Run]:
         RunRow.id.in_(_newest(ids))))}
 
 
-def latest_statuses(task_ids: list[int]) -> dict[int, tuple[str, datetime | None]]:
-    """The status of each task's newest run (by id), and when it is due where it is a retry
-    waiting out its delay (else None); nothing else of it."""
+def latest_statuses(task_ids: list[int]) -> dict[int, str]:
+    """The status of each task's newest run (by id), and nothing else of it."""
     if not task_ids:
         return {}
-    return {task: (status, due if status == "retrying" else None) for task, status, due in
-            RunRow.select(RunRow.task, RunRow.status, RunRow.due_at)
-            .where(RunRow.id.in_(_newest(task_ids))).tuples()}
+    return dict(RunRow.select(RunRow.task, RunRow.status)
+                .where(RunRow.id.in_(_newest(task_ids))).tuples())
+
+
+def first_retries(task_ids: list[int]) -> dict[int, Retry]:
+    """Each task's retry waiting out its delay that falls due first, of any of its runs (not
+    only its newest); a task with none is left out."""
+    found: dict[int, Retry] = {}
+    if task_ids:
+        for task, due, run_id, attempt in (  # (latest due first: the first due is kept)
+                RunRow.select(RunRow.task, RunRow.due_at, RunRow.id, RunRow.attempt)
+                .where((RunRow.status == "retrying") & RunRow.due_at.is_null(False)
+                       & RunRow.task.in_(_among(task_ids)))
+                .order_by(RunRow.due_at.desc(), RunRow.id.desc()).tuples()):
+            found[int(task)] = Retry(due, int(run_id), int(attempt))
+    return found
 
 
 def insert(task_id: int, scheduled_for: datetime, *, status: str, trigger: str, now: datetime,

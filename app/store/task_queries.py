@@ -240,14 +240,15 @@ def schedulable_ids(involved: set[int] | None) -> list[int]:
 
 
 def next_fire() -> datetime | None:
-    """The earliest next run of any enabled task: a fire of its schedule, or a retry waiting
+    """The earliest next run: an enabled task's fire of its schedule, or a retry waiting
     out its delay (app/core/next_due.py: the status bar said the next fire hours on while a
     retry was due within the hour)."""
     fire = _stored_time(TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
                         .where(_scheduled()).scalar())
+    # (a paused task's too: a retry waiting out its delay keeps its policy, and runs)
     retry = _stored_time(RunRow.select(pw.fn.MIN(RunRow.due_at))
                          .join(TaskRow, on=(RunRow.task == TaskRow.id))
-                         .where((RunRow.status == "retrying") & TaskRow.enabled).scalar())
+                         .where(RunRow.status == "retrying").scalar())
     return min((t for t in (fire, retry) if t is not None), default=None)
 
 

@@ -22,7 +22,7 @@ from app.core.errors import ValidationError
 from app.core.schedule import Schedule
 from app.store.backend import contains, execute, ids_joined
 from app.store.models import TaskRow, db, from_utc_text
-from app.store.runs import latest_statuses
+from app.store.runs import first_retries, latest_statuses
 
 SORT_COLUMNS = {
     "name": pw.fn.lower(TaskRow.name),  # as people read them (an index: models.py)
@@ -181,7 +181,7 @@ class TaskLine(NamedTuple):
     timezone: str
     next_run_at: datetime | None
     last_status: str | None  # its newest run's
-    retry_due: datetime | None  # ... when that run is a retry waiting out its delay
+    retry_due: datetime | None  # when its first retry waiting out its delay falls due
     anchor: datetime | None  # where its intervals and calendar steps count from (Task.anchor)
     priority: int
 
@@ -196,15 +196,17 @@ def lines(**filters: Any) -> list[TaskLine]:
     recs = list(db.execute_sql(*q.sql()))  # the rows as stored, in one query
     chains = edges_of([rec[0] for rec in recs if rec[3] == "after"])
     last = latest_statuses([rec[0] for rec in recs])
+    retries = first_retries([rec[0] for rec in recs])
     out = []
     for rec in recs:
         task_id, name, enabled, kind, schedule, timezone, next_run_at, start, made, pri = rec
         try:
             parsed = stored_schedule(kind, schedule, chains.get(task_id, NO_EDGES))
             anchor = stored_time(start or made) if parsed.anchored else None  # (words need it)
-            status, due = last.get(task_id, (None, None))
+            retry = retries.get(task_id)
             out.append(TaskLine(task_id, name, bool(enabled), parsed, timezone,
-                                stored_time(next_run_at), status, due, anchor, pri))
+                                stored_time(next_run_at), last.get(task_id),
+                                retry.due if retry else None, anchor, pri))
         except UNREADABLE as exc:
             left_out(rec, exc)
     return out

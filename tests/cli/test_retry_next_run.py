@@ -54,3 +54,36 @@ def test_a_retry_waiting_out_its_delay_is_the_next_run(cli: Any, home: Path,
     listed = cli("task", "list").out.splitlines()
     assert f"{local(due)} (retry)" in listed[1], listed
     assert local(scheduled) not in listed[1]
+
+
+def test_a_retry_behind_a_newer_run_is_still_the_next_run(cli: Any, home: Path,
+                                                          tmp_path: Path) -> None:
+    """A task running two fires at once (--max-instances 2): the first failed and waits out
+    its retry, the second is running — its newest run, which hid the retry: `task list` and
+    `task show` said the schedule's fire an hour on while the retry was due in ten minutes
+    (the status bar, which reads every retry, said the retry)."""
+    slow = tmp_path / "slow"
+    assert cli("task", "add", "multi", "--shell", "--command",
+               f"test -e {slow} && sleep 60; touch {slow}; exit 1", "--every", "1h",
+               "--retries", "2", "--retry-delay", "10m", "--max-instances", "2").code == 0
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        engine = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
+                                   "engine", "--grace", "1"], cwd=ROOT, stderr=err,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 30)
+        assert cli("task", "run", "multi").code == 0
+        retrying = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                                       if r["status"] == "retrying"], 30)
+        assert cli("task", "run", "multi").code == 0
+        wait_until(lambda: cli("run", "list", "--json").json()[0]["status"] == "running", 30)
+        shown = cli("task", "show", "multi").out
+        listed = cli("task", "list").out.splitlines()
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        assert engine.wait(30) == 0, log.read_text()
+    retry = retrying[0]
+    due = datetime.fromisoformat(retry["due_at"])
+    assert f"{local(due)} (retry)" in listed[1], listed
+    assert f"next run: {local(due)} (retry: run {retry['id']}), then " in shown, shown

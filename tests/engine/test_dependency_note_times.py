@@ -76,3 +76,39 @@ def _said_here(home: Path, run_id: int, task: str, words: str) -> None:
     listed = _in_zone(home, "run", "list", "--task", task)
     row = next(line for line in listed.splitlines() if line.startswith(f"{run_id} "))
     assert words in row and " UTC" not in row, row
+
+
+def test_other_utc_looking_text_is_left_as_it_was_written(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """Only the moments the engine wrote are said locally: a Python task's exception that
+    names a moment in UTC ("deadline 2026-01-01 00:00:00 UTC passed") is what the program
+    said, word for word — it read "deadline 2026-01-01 09:00:00 passed" in Tokyo, a time
+    the program never wrote — and so is an upstream task named like one."""
+    (tmp_path / "deadline.py").write_text(
+        "def late():\n    raise ValueError('deadline 2026-01-01 00:00:00 UTC passed')\n")
+    said = "ValueError: deadline 2026-01-01 00:00:00 UTC passed"
+    up = "2026-01-01 00:00:00 UTC"
+    assert cli("task", "add", "late", "--python", "deadline:late", "--cwd", str(tmp_path),
+               "--manual").code == 0
+    assert cli("task", "add", up, "--every", "10s", "--command", "sleep 8").code == 0
+    assert cli("task", "add", "down", "--every", "10s", "--depends-on", up,
+               "--command", "true").code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    ran = tickwork.run(["--home", str(home), "task", "run", "late", "--wait", "30"],
+                       env={**os.environ, "TZ": ZONE}, timeout=60)
+    assert ran.returncode == 1 and f"failed ({said})" in ran.stdout, ran.stdout + ran.stderr
+
+    def waiting() -> list[dict[str, Any]]:
+        return [r for r in cli("run", "list", "--task", "down", "--json").json()
+                if "waiting for upstream" in (r["reason"] or "")]
+    wait_until(waiting, 30)
+    assert engine.stop() == 0
+    failed = cli("run", "list", "--task", "late", "--json").json()[0]
+    assert failed["error"] == said  # (as stored)
+    assert said in _in_zone(home, "run", "show", str(failed["id"]))
+    assert said in _in_zone(home, "run", "list", "--task", "late")
+    held = waiting()[0]
+    shown = _in_zone(home, "run", "show", str(held["id"]))
+    assert f"waiting for upstream {up} (" in shown, shown
+    assert shown.count(" UTC") == 1, shown  # (the name's; the engine's moment said here)

@@ -62,3 +62,35 @@ def test_a_notes_moment_is_said_in_the_users_zone(gui: Gui, qtbot: object,
     shown = {name: runs.detail.fields[name].text() for name in ("Error", "Note")}
     assert not any(" UTC" in text for text in shown.values()), shown
     window.grab().save(str(SCREENSHOTS / "runs-note-local-time.png"))
+
+
+@pytest.fixture
+def new_york_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from local_zone(monkeypatch, "America/New_York")
+
+
+def test_a_notes_moment_in_the_hour_shown_twice_says_which(gui: Gui, qtbot: object,
+                                                           new_york_local_time: None) -> None:
+    """Two fires an hour apart as New York's clocks fall back (05:30 and 06:30 UTC on
+    2026-11-01) are both 01:30 there: a note says which by the zone's name, as every other
+    time the window shows in that hour does ("01:30 EDT", then "01:30 EST"); both read
+    "2026-11-01 01:30:00", the same words for two moments."""
+    from app.store.models import RunRow
+
+    s = gui.service
+    task = s.create_task(command_task("Sync", enabled=False)).id
+    with gui.store.write():  # (each cancelled as the next fire came, an hour on)
+        ids = [int(RunRow.insert(
+            task=task, scheduled_for=at, attempt=1, trigger="schedule", status="cancelled",
+            queued_at=at, finished_at=at, error=f"replaced by the fire at {fire} UTC"
+        ).execute()) for at, fire in (
+            (datetime(2026, 11, 1, 4, 30, tzinfo=UTC), "2026-11-01 05:30:00"),
+            (datetime(2026, 11, 1, 5, 30, tzinfo=UTC), "2026-11-01 06:30:00"))]
+    window = gui.window
+    window.resize(1300, 700)
+    window.view_actions.actions()[RUNS].trigger()
+    model = window.runs_view.model
+    gui.wait_until(lambda: all(model.row_of(i) >= 0 for i in ids), 15)
+    said = [model.index(model.row_of(i), RESULT).data() for i in ids]
+    assert "replaced by the fire at 2026-11-01 01:30:00 EDT" in said[0], said
+    assert "replaced by the fire at 2026-11-01 01:30:00 EST" in said[1], said

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.core.next_due import next_due
+from app.core.next_due import Retry, next_due
 from app.core.run import result_note
 from app.core.task import Task
 from app.engine.events import RunChanged
@@ -34,12 +34,6 @@ SORT_KEYS = {NAME: "name", SCHEDULE: "schedule", NEXT_RUN: "next_run_at",
              PRIORITY: "priority", ENABLED: "enabled"}
 
 
-def _retry_due(task: Task) -> datetime | None:
-    """When its newest run falls due, where that is a retry waiting out its delay."""
-    run = task.last_run
-    return run.due_at if run is not None and run.status == "retrying" else None
-
-
 @dataclass(frozen=True)
 class TaskQuery:
     search: str = ""
@@ -53,14 +47,21 @@ class TaskItem:
 
     task: Task
     schedule_text: str
+    retry: Retry | None  # its retry waiting out its delay that falls due first, of any run
 
     @property
     def id(self) -> int:
         return self.task.id
 
+    @property
+    def retry_due(self) -> datetime | None:
+        return self.retry.due if self.retry is not None else None
 
-def task_item(task: Task) -> TaskItem:
-    return TaskItem(task, task.schedule_text)
+
+def task_items(service: Service, tasks: list[Task]) -> list[TaskItem]:
+    """The tasks' rows (on the pool thread): their retries read in one query."""
+    retries = service.first_retries([t.id for t in tasks]) if tasks else {}
+    return [TaskItem(t, t.schedule_text, retries.get(t.id)) for t in tasks]
 
 
 class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
@@ -103,7 +104,7 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
     def read_page(self, query: TaskQuery, offset: int, limit: int) -> list[TaskItem]:
         tasks = self.service.list_tasks(offset, limit, search=query.search or None,
                                         sort=query.sort, descending=query.descending)
-        return [task_item(t) for t in tasks]
+        return task_items(self.service, tasks)
 
     def read_count(self, query: TaskQuery) -> int:
         return self.service.count_tasks(search=query.search or None)
@@ -161,9 +162,10 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
         if column == SCHEDULE:
             return row.schedule_text
         if column == NEXT_RUN:
-            if not task.spec.enabled:
-                return "paused"
-            when, retry = next_due(task.next_run_at, _retry_due(task))
+            if not task.spec.enabled:  # (a retry waiting keeps its policy: it runs)
+                due = row.retry_due
+                return "paused" if due is None else f"paused; retry {display.when(due)}"
+            when, retry = next_due(task.next_run_at, row.retry_due)
             if retry:
                 return f"{display.when(when)} (retry)"
             if task.next_run_at is None:
@@ -194,14 +196,15 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
             if task.spec.tags:
                 lines.append("Tags: " + ", ".join(task.spec.tags))
             return "\n".join(lines)
-        if column == NEXT_RUN and task.spec.enabled:
-            when, retry = next_due(task.next_run_at, _retry_due(task))
+        if column == NEXT_RUN:  # (paused: its schedule fires nothing, a retry still runs)
+            scheduled = task.next_run_at if task.spec.enabled else None
+            when, retry = next_due(scheduled, row.retry_due)
             if when is None:
                 return ""
             said = f"{display.full_time(when)}\n{display.relative(when)}"
-            if retry:
-                said += f"\nA retry (run {task.last_run.id}, attempt {task.last_run.attempt})"
-                if task.next_run_at is not None:
+            if retry and row.retry is not None:
+                said += f"\nA retry (run {row.retry.run_id}, attempt {row.retry.attempt})"
+                if scheduled is not None:
                     said += f"; then as scheduled, {display.full_time(task.next_run_at)}"
             return said
         if column == LAST_RUN and task.last_run is not None:
@@ -263,7 +266,7 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
 
         def work() -> tuple[list[TaskItem], set[int]]:
             found, gone = reads.tasks_by_id(self.service, ids)
-            return [task_item(t) for t in found], gone
+            return task_items(self.service, found), gone
 
         self.background.run(work, self._on_updated, self._on_update_failed, owner=self,
                             title="Cannot read tasks")

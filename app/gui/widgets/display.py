@@ -180,12 +180,14 @@ def in_notes(text: str | None) -> str | None:
     """A run's stored note or error with the moments it holds (written in UTC, said so: the
     note is read anywhere) in the user's zone, to the second, as the command line says them
     (app.core.rules.moments_said): "waiting for upstream 'a' to fire at 2026-12-04 08:04:37"
-    read "… 07:04:37 UTC" in a window where every other time is local."""
+    read "… 07:04:37 UTC" in a window where every other time is local. One the clocks show
+    twice here says which pass by its zone's name, as `clock` does ("01:30:00 EDT")."""
     if not text:
         return text
     from app.core.rules import moments_said
 
-    return moments_said(text, lambda moment: f"{local(moment):%Y-%m-%d %H:%M:%S}")
+    return moments_said(text, lambda moment: f"{local(moment):%Y-%m-%d} "
+                                             f"{clock(moment, seconds=True)}")
 
 
 def relative(moment: datetime | None, now: datetime | None = None) -> str:
