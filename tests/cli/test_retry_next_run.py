@@ -10,19 +10,21 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from app.cli.output import local
 from faults.harness import wait_until
-from tests.support.tickwork import ROOT
+from tests.conftest import ROOT
 
 
-def test_a_retry_waiting_out_its_delay_is_the_next_run(cli: Any, home: Path,
-                                                        tmp_path: Path) -> None:
-    assert cli("task", "add", "flaky", "--command", "exit 3", "--shell", "--every", "2h",
-               "--retries", "2", "--retry-delay", "1h").code == 0
+@contextmanager
+def _engine(home: Path, tmp_path: Path) -> Iterator[None]:
+    """`tickwork engine` on `home` while the block runs, stopped by SIGTERM after it (a stop
+    keeps a retry waiting, for the next engine)."""
     log = tmp_path / "engine.log"
     with log.open("w") as err:
         engine = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
@@ -30,12 +32,20 @@ def test_a_retry_waiting_out_its_delay_is_the_next_run(cli: Any, home: Path,
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     try:
         wait_until(lambda: "engine running" in log.read_text(), 30)
-        assert cli("task", "run", "flaky").code == 0
-        retrying = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
-                                       if r["status"] == "retrying"], 30)
+        yield
     finally:
         engine.send_signal(signal.SIGTERM)
         assert engine.wait(30) == 0, log.read_text()
+
+
+def test_a_retry_waiting_out_its_delay_is_the_next_run(cli: Any, home: Path,
+                                                        tmp_path: Path) -> None:
+    assert cli("task", "add", "flaky", "--command", "exit 3", "--shell", "--every", "2h",
+               "--retries", "2", "--retry-delay", "1h").code == 0
+    with _engine(home, tmp_path):
+        assert cli("task", "run", "flaky").code == 0
+        retrying = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                                       if r["status"] == "retrying"], 30)
     retry = retrying[0]
     due = datetime.fromisoformat(retry["due_at"])
     failed_at = datetime.fromisoformat(retry["scheduled_for"])
@@ -66,13 +76,7 @@ def test_a_retry_behind_a_newer_run_is_still_the_next_run(cli: Any, home: Path,
     assert cli("task", "add", "multi", "--shell", "--command",
                f"test -e {slow} && sleep 60; touch {slow}; exit 1", "--every", "1h",
                "--retries", "2", "--retry-delay", "10m", "--max-instances", "2").code == 0
-    log = tmp_path / "engine.log"
-    with log.open("w") as err:
-        engine = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
-                                   "engine", "--grace", "1"], cwd=ROOT, stderr=err,
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: "engine running" in log.read_text(), 30)
+    with _engine(home, tmp_path):
         assert cli("task", "run", "multi").code == 0
         retrying = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
                                        if r["status"] == "retrying"], 30)
@@ -80,9 +84,6 @@ def test_a_retry_behind_a_newer_run_is_still_the_next_run(cli: Any, home: Path,
         wait_until(lambda: cli("run", "list", "--json").json()[0]["status"] == "running", 30)
         shown = cli("task", "show", "multi").out
         listed = cli("task", "list").out.splitlines()
-    finally:
-        engine.send_signal(signal.SIGTERM)
-        assert engine.wait(30) == 0, log.read_text()
     retry = retrying[0]
     due = datetime.fromisoformat(retry["due_at"])
     assert f"{local(due)} (retry)" in listed[1], listed
