@@ -263,6 +263,20 @@ def scheduled() -> tuple[int, str | None, datetime | None]:
     return count, str(name), _stored_time(at)
 
 
+def first_retry() -> tuple[str, datetime] | None:
+    """The retry waiting out its delay that falls due first, of any task (a paused task's
+    too: it keeps its policy): its task's name and when."""
+    first = (RunRow.select(TaskRow.name, RunRow.due_at)
+             .join(TaskRow, on=(RunRow.task == TaskRow.id))
+             .where((RunRow.status == "retrying") & RunRow.due_at.is_null(False))
+             .order_by(RunRow.due_at).limit(1).tuples().first())
+    if not first:
+        return None
+    name, at = first
+    due = _stored_time(at)
+    return (str(name), due) if due is not None else None
+
+
 def count_all() -> int:
     return int(TaskRow.select().count())
 

@@ -12,7 +12,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -336,8 +336,6 @@ def test_the_trays_quit_while_runs_end_behind_the_closed_window_asks_again(
 
 
 def test_the_question_names_runs_in_flight_in_words() -> None:
-    from datetime import timedelta
-
     from app.gui.window.quitting import Scheduled, question_text
 
     at = datetime.now(UTC) + timedelta(hours=1)
@@ -452,3 +450,43 @@ def test_with_an_engine_standing_by_and_no_run_going_quit_does_not_ask(
         assert not question.done
     finally:
         standby.stop()
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_the_question_names_a_retry_due_before_the_next_fire(gui: Gui) -> None:
+    """A task's run failed and waits out its retry, due within the hour, where its schedule's
+    next fire is two hours on: the question named the fire ("the next is due … (in 2 h):
+    “Flaky upload”"); the retry is what stops first. F5 in the window, its own engine."""
+    s = gui.service
+    s.create_task(command_task("Flaky upload", action={"kind": "command", "argv": ["false"]},
+                               schedule={"kind": "interval", "seconds": 7200},
+                               retries=1, retry_delay=3600))
+    window = gui.window
+    table = window.tasks_view.table
+    gui.wait_until(lambda: window.tasks_model.rowCount() == 1)
+    table.selectRow(0)
+    window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is window)
+    table.setFocus()
+    gui.qtbot.keyClick(table, Qt.Key.Key_F5)  # Run now
+    gui.wait_until(lambda: (run := s.get_task("Flaky upload").last_run) is not None
+                   and run.status == "retrying", 20)
+    due = s.get_task("Flaky upload").last_run.due_at
+    answer = answer_question(gui.qtbot, "Cancel")
+    _ctrl_q(gui)
+    gui.wait_until(lambda: answer.done)
+    assert ("If you quit and stop scheduling, 1 scheduled task will not run until you open "
+            f"Tickwork again; the next is due {display.when(due)} (in ") in answer.details
+    assert "): a retry of “Flaky upload”." in answer.details, answer.details
+
+
+def test_a_retry_alone_is_said_as_what_stops() -> None:
+    """A retry waiting with no task scheduled (a task run by hand, or paused): it stops too."""
+    from app.gui.window.quitting import Scheduled, question_text
+
+    at = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
+    _text, details = question_text(0, Scheduled(0, at, "Backup", retry=True),
+                                   now=at - timedelta(minutes=30))
+    assert details.startswith("If you quit and stop scheduling, a waiting retry will not run "
+                              "until you open Tickwork again; the next is due "), details
+    assert "(in 30 min): a retry of “Backup”." in details, details

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+from app.core.next_due import next_due as soonest
 from app.gui.qt import (
     QDialog,
     QEvent,
@@ -52,6 +53,7 @@ class Scheduled:
     next_at: datetime | None = None
     next_task: str = ""
     taken_over: bool | None = False
+    retry: bool = False  # the next is a retry waiting out its delay (app/core/next_due.py)
 
 
 def read_scheduled(service: Service, lock: EngineLease | None = None) -> Scheduled:
@@ -59,7 +61,12 @@ def read_scheduled(service: Service, lock: EngineLease | None = None) -> Schedul
     over from the one holding `lock` (on a pool thread)."""
     with service.store.read():
         count, name, at = task_queries.scheduled()
-    return Scheduled(count, at, name or "", lock.standing_by() if lock is not None else False)
+        retry = task_queries.first_retry()
+    at, is_retry = soonest(at, retry[1] if retry is not None else None)
+    if is_retry and retry is not None:  # (it said the schedule's fire hours on)
+        name = retry[0]
+    return Scheduled(count, at, name or "", lock.standing_by() if lock is not None else False,
+                     is_retry)
 
 
 def next_due(scheduled: Scheduled, now: datetime | None = None) -> str:
@@ -70,7 +77,9 @@ def next_due(scheduled: Scheduled, now: datetime | None = None) -> str:
         return ""
     now = now or datetime.now(UTC)
     soon = "now" if at <= now else f"{display.when(at, now)} ({display.relative(at, now)})"
-    return f"the next is due {soon}: “{scheduled.next_task}”"
+    what = f"a retry of “{scheduled.next_task}”" if scheduled.retry else \
+        f"“{scheduled.next_task}”"
+    return f"the next is due {soon}: {what}"
 
 
 def question_text(running: int, scheduled: Scheduled, retried: int | None = None,
@@ -89,13 +98,15 @@ def question_text(running: int, scheduled: Scheduled, retried: int | None = None
                      "interrupts nothing.")
     if standby:
         lines.append("Your scheduled tasks go on running on time.")
-    elif scheduled.count:
+    elif scheduled.count or scheduled.retry:
         due = next_due(scheduled, now)
+        what = (display.plural(scheduled.count, "scheduled task") if scheduled.count
+                else "a waiting retry")  # (a retry alone: a task run by hand, or paused)
         lines.append("If you quit and stop scheduling"
                      + (" and no other engine of this store takes over" if
                         scheduled.taken_over is None else "") + ", "
-                     f"{display.plural(scheduled.count, 'scheduled task')} will not run until "
-                     "you open Tickwork again" + (f"; {due}." if due else "."))
+                     f"{what} will not run until you open Tickwork again"
+                     + (f"; {due}." if due else "."))
     if running and standby:
         lines.append(runs_going(running, retried, standby))
     elif ended and standby:
