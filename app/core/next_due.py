@@ -21,8 +21,8 @@ class Retry(NamedTuple):
 
 def next_due(next_run_at: datetime | None,
              retry_due: datetime | None) -> tuple[datetime | None, bool]:
-    """When the task runs next, and whether that is its retry (`retry_due`: when its newest
-    run, a retry waiting out its delay, falls due; None when there is none)."""
+    """When the task runs next, and whether that is its retry (`retry_due`: when its first
+    retry waiting out its delay falls due, of any of its runs; None when there is none)."""
     if retry_due is not None and (next_run_at is None or retry_due <= next_run_at):
         return retry_due, True
     return next_run_at, False

@@ -21,6 +21,8 @@ FAILURES = ("failed", "timed_out")  # the ends a retry may follow, as the status
 # the same as SQL text (the rule takes no parameters, wherever it goes: run_days.STATUS too)
 FAILURES_SQL = "(" + ", ".join(f"'{status}'" for status in FAILURES) + ")"
 _FAILED = pw.Expression(RunRow.status, pw.OP.IN, pw.SQL(FAILURES_SQL))
+# a retry waiting out its delay (app/core/next_due.py): what runs before a schedule's fire
+WAITING_RETRY = (RunRow.status == "retrying") & RunRow.due_at.is_null(False)
 
 
 def _retries(first: bool = False) -> pw.ModelSelect:
@@ -193,8 +195,7 @@ def first_retries(task_ids: list[int]) -> dict[int, Retry]:
     if task_ids:
         for task, due, run_id, attempt in (  # (latest due first: the first due is kept)
                 RunRow.select(RunRow.task, RunRow.due_at, RunRow.id, RunRow.attempt)
-                .where((RunRow.status == "retrying") & RunRow.due_at.is_null(False)
-                       & RunRow.task.in_(_among(task_ids)))
+                .where(WAITING_RETRY & RunRow.task.in_(_among(task_ids)))
                 .order_by(RunRow.due_at.desc(), RunRow.id.desc()).tuples()):
             found[int(task)] = Retry(due, int(run_id), int(attempt))
     return found

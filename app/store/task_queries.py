@@ -15,12 +15,14 @@ from typing import Any
 import peewee as pw
 
 from app.core.errors import InUseError
+from app.core.next_due import next_due
 from app.core.placement import LOCAL
 from app.core.schedule import Schedule
 from app.core.task import ACTIVE_STATUSES, Task
 from app.store import tasks as task_store
 from app.store.backend import contains_sql, execute, id_table, json_text
 from app.store.models import Dependency, Meta, RunRow, TaskRow, set_meta
+from app.store.runs import WAITING_RETRY
 from app.store.task_rows import NO_EDGES, UNREADABLE, stored_schedule, stored_time
 from app.store.times import from_utc_text, utc_text
 
@@ -245,11 +247,8 @@ def next_fire() -> datetime | None:
     retry was due within the hour)."""
     fire = _stored_time(TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
                         .where(_scheduled()).scalar())
-    # (a paused task's too: a retry waiting out its delay keeps its policy, and runs)
-    retry = _stored_time(RunRow.select(pw.fn.MIN(RunRow.due_at))
-                         .join(TaskRow, on=(RunRow.task == TaskRow.id))
-                         .where(RunRow.status == "retrying").scalar())
-    return min((t for t in (fire, retry) if t is not None), default=None)
+    retry = first_retry()
+    return next_due(fire, retry[1] if retry is not None else None)[0]
 
 
 def scheduled() -> tuple[int, str | None, datetime | None]:
@@ -268,8 +267,7 @@ def first_retry() -> tuple[str, datetime] | None:
     too: it keeps its policy): its task's name and when."""
     first = (RunRow.select(TaskRow.name, RunRow.due_at)
              .join(TaskRow, on=(RunRow.task == TaskRow.id))
-             .where((RunRow.status == "retrying") & RunRow.due_at.is_null(False))
-             .order_by(RunRow.due_at).limit(1).tuples().first())
+             .where(WAITING_RETRY).order_by(RunRow.due_at).limit(1).tuples().first())
     if not first:
         return None
     name, at = first
